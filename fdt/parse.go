@@ -1,0 +1,398 @@
+package fdt
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"sort"
+)
+
+// Parse checks data strictly and returns its tree. It makes every check of
+// libfdt's fdt_check_full and, in addition, requires a single root node,
+// properties before subnodes, FDT_END as the last structure token (version
+// 17), an 8-byte aligned reserve map, a 4-byte aligned structure block and
+// blocks that do not overlap. The first problem is returned as an *Error.
+// Bytes past the header's totalsize are ignored.
+func Parse(data []byte) (*Tree, error) {
+	p := parser{strict: true}
+	t := p.parse(data)
+	if len(p.errs) > 0 {
+		return nil, p.errs[0]
+	}
+	return t, nil
+}
+
+// ParseLenient reads as much of data as it can and returns every problem it
+// met, in blob order of discovery. The returned tree is never nil; after a
+// problem it holds what could be read (nodes cut short have EndOffset -1).
+func ParseLenient(data []byte) (*Tree, []*Error) {
+	p := parser{}
+	t := p.parse(data)
+	return t, p.errs
+}
+
+type parser struct {
+	strict   bool
+	t        *Tree
+	errs     []*Error
+	unsorted bool // a lenient parse met properties after subnodes
+}
+
+// fail records a problem and reports whether parsing may go on.
+func (p *parser) fail(code Code, off int, node int32, format string, args ...any) bool {
+	p.errs = append(p.errs, errorf(code, off, p.path(node), format, args...))
+	return !p.strict
+}
+
+func (p *parser) notice(code Code, off int, node int32, format string, args ...any) {
+	p.t.Notices = append(p.t.Notices, errorf(code, off, p.path(node), format, args...))
+}
+
+func (p *parser) path(node int32) string {
+	if node < 0 || int(node) >= len(p.t.nodes) {
+		return ""
+	}
+	return Node{p.t, node}.Path()
+}
+
+func align4(n int) int { return (n + 3) &^ 3 }
+
+func be32(b []byte, off int) uint32 { return binary.BigEndian.Uint32(b[off : off+4]) }
+
+// region is a half-open byte range of the blob.
+type region struct {
+	name       string
+	start, end int
+}
+
+func (p *parser) parse(data []byte) *Tree {
+	t := &Tree{Data: data, ReserveEnd: -1, EndOffset: -1}
+	p.t = t
+	if len(data) < MinHeaderSize {
+		p.fail(ErrTruncated, 0, -1, "blob is %d bytes; an FDT header needs at least %d", len(data), MinHeaderSize)
+		return t
+	}
+	h := decodeHeader(data)
+	t.Header = h
+	if h.Magic != Magic && !p.fail(ErrBadMagic, 0, -1, "magic is 0x%08x, want 0x%08x", h.Magic, uint32(Magic)) {
+		return t
+	}
+	if !p.checkVersion(&h) {
+		return t
+	}
+	hs := h.Size()
+	if len(data) < hs {
+		p.fail(ErrTruncated, 0, -1, "blob is %d bytes; a version %d header is %d", len(data), h.Version, hs)
+		return t
+	}
+	total := int(h.TotalSize)
+	switch {
+	case h.TotalSize > math.MaxInt32 || total < hs:
+		if !p.fail(ErrTruncated, 0x04, -1, "totalsize %d is outside [%d, 2^31)", h.TotalSize, hs) {
+			return t
+		}
+		total = len(data)
+	case total > len(data):
+		if !p.fail(ErrTruncated, 0x04, -1, "totalsize is %d but the blob has only %d bytes", total, len(data)) {
+			return t
+		}
+		total = len(data)
+	}
+	data = data[:total]
+	t.Data = data
+
+	rsv, ok := p.block("memory reservation map", 0x10, int(h.OffMemRsvmap), -1, hs, total)
+	if !ok {
+		return t
+	}
+	structSize := -1
+	if h.Version >= 17 {
+		structSize = int(h.SizeDtStruct)
+	}
+	st, ok := p.block("structure block", 0x08, int(h.OffDtStruct), structSize, hs, total)
+	if !ok {
+		return t
+	}
+	str, ok := p.block("strings block", 0x0c, int(h.OffDtStrings), int(h.SizeDtStrings), hs, total)
+	if !ok {
+		return t
+	}
+	if rsv.start%8 != 0 && !p.fail(ErrBadLayout, 0x10, -1, "memory reservation map at 0x%x is not 8-byte aligned", rsv.start) {
+		return t
+	}
+	if st.start%4 != 0 && !p.fail(ErrBadLayout, 0x08, -1, "structure block at 0x%x is not 4-byte aligned", st.start) {
+		return t
+	}
+	if !p.parseReserve(rsv) {
+		return t
+	}
+	rsv.end = t.ReserveEnd
+	t.Strings = data[str.start:str.end]
+	ok = p.parseStruct(st, string(t.Strings))
+	p.finishProps()
+	if !ok {
+		return t
+	}
+	if structSize < 0 && t.EndOffset >= 0 {
+		st.end = t.EndOffset + 4
+	}
+	p.checkOverlap(rsv, st, str)
+	return t
+}
+
+// checkVersion applies libfdt's version rules.
+func (p *parser) checkVersion(h *Header) bool {
+	switch {
+	case h.Version < FirstVersion:
+		return p.fail(ErrBadVersion, 0x14, -1, "version %d is older than %d", h.Version, FirstVersion)
+	case h.LastCompVersion > LastVersion:
+		return p.fail(ErrBadVersion, 0x18, -1, "last_comp_version %d is newer than %d", h.LastCompVersion, LastVersion)
+	case h.Version < h.LastCompVersion:
+		return p.fail(ErrBadVersion, 0x14, -1, "version %d is older than last_comp_version %d", h.Version, h.LastCompVersion)
+	}
+	return true
+}
+
+// block checks that a block announced by the header word at field lies
+// within [hs, total]; size < 0 means the header gives no size. In lenient
+// mode a bad block is clamped so that reading can go on.
+func (p *parser) block(name string, field, off, size, hs, total int) (region, bool) {
+	end := total
+	if size >= 0 {
+		end = off + size
+	}
+	if off < hs || off > total {
+		if !p.fail(ErrBadLayout, field, -1, "%s offset 0x%x is outside [0x%x, 0x%x]", name, off, hs, total) {
+			return region{}, false
+		}
+		off, end = total, total
+	}
+	if end > total || end < off {
+		if !p.fail(ErrBadLayout, field, -1, "%s [0x%x, 0x%x) ends past totalsize 0x%x", name, off, end, total) {
+			return region{}, false
+		}
+		end = total
+	}
+	return region{name, off, end}, true
+}
+
+func (p *parser) parseReserve(rsv region) bool {
+	t := p.t
+	for off := rsv.start; ; off += ReserveEntrySize {
+		if off+ReserveEntrySize > len(t.Data) {
+			return p.fail(ErrTruncated, off, -1, "memory reservation map has no terminating entry")
+		}
+		addr := binary.BigEndian.Uint64(t.Data[off:])
+		size := binary.BigEndian.Uint64(t.Data[off+8:])
+		if size == 0 {
+			if addr != 0 {
+				p.notice(NoticeReserveTerminator, off, -1, "terminating entry has address 0x%x", addr)
+			}
+			t.ReserveEnd = off + ReserveEntrySize
+			return true
+		}
+		t.Reserve = append(t.Reserve, ReserveEntry{Address: addr, Size: size, Offset: off})
+	}
+}
+
+func (p *parser) checkOverlap(blocks ...region) {
+	for i := range blocks {
+		for j := i + 1; j < len(blocks); j++ {
+			a, b := blocks[i], blocks[j]
+			if a.start < b.end && b.start < a.end && a.end > a.start && b.end > b.start {
+				p.fail(ErrBadLayout, max(a.start, b.start), -1, "%s [0x%x, 0x%x) overlaps %s [0x%x, 0x%x)",
+					a.name, a.start, a.end, b.name, b.start, b.end)
+				return
+			}
+		}
+	}
+}
+
+// checkPadding records non-zero alignment bytes in data[from:to].
+func (p *parser) checkPadding(from, to int, node int32) {
+	for i := from; i < to; i++ {
+		if p.t.Data[i] != 0 {
+			p.notice(NoticePadding, i, node, "padding byte is 0x%02x", p.t.Data[i])
+			return
+		}
+	}
+}
+
+// parseStruct walks the token stream without recursion.
+func (p *parser) parseStruct(st region, strs string) bool {
+	t := p.t
+	data := t.Data
+	end := st.end
+	t.nodes = make([]nodeRec, 0, min(1024, (end-st.start)/16+1))
+	t.props = make([]Property, 0, min(4096, (end-st.start)/16+1))
+	cur := int32(-1)
+	for pos := st.start; ; {
+		if pos+4 > end {
+			return p.fail(ErrTruncated, pos, cur, "structure block ends without FDT_END")
+		}
+		switch tag := be32(data, pos); tag {
+		case TokenBeginNode:
+			nameStart := pos + 4
+			n := bytes.IndexByte(data[nameStart:end], 0)
+			if n < 0 {
+				return p.fail(ErrTruncated, nameStart, cur, "node name runs past the structure block without a NUL")
+			}
+			next := align4(nameStart + n + 1)
+			p.checkPadding(nameStart+n+1, min(next, end), cur)
+			if cur < 0 {
+				if len(t.nodes) > 0 && !p.fail(ErrBadStructure, pos, -1, "second root node") {
+					return false
+				}
+				if n != 0 && !p.fail(ErrBadStructure, pos, -1, "root node name %q is not empty", data[nameStart:nameStart+n]) {
+					return false
+				}
+			}
+			cur = p.addNode(string(data[nameStart:nameStart+n]), pos, cur)
+			pos = next
+		case TokenEndNode:
+			if cur < 0 {
+				if !p.fail(ErrBadStructure, pos, -1, "FDT_END_NODE outside any node") {
+					return false
+				}
+			} else {
+				t.nodes[cur].endOffset = pos
+				cur = t.nodes[cur].parent
+			}
+			pos += 4
+		case TokenProp:
+			next, ok := p.parseProp(pos, end, cur, strs)
+			if !ok {
+				return false
+			}
+			pos = next
+		case TokenNOP:
+			t.NOPs = append(t.NOPs, pos)
+			pos += 4
+		case TokenEnd:
+			t.EndOffset = pos
+			return p.checkEnd(pos, end, cur)
+		default:
+			return p.fail(ErrBadStructure, pos, cur, "unknown token 0x%08x", tag)
+		}
+	}
+}
+
+func (p *parser) addNode(name string, off int, parent int32) int32 {
+	t := p.t
+	i := int32(len(t.nodes))
+	depth := int32(0)
+	if parent >= 0 {
+		par := &t.nodes[parent]
+		depth = par.depth + 1
+		if par.lastChild >= 0 {
+			t.nodes[par.lastChild].nextSibling = i
+		} else {
+			par.firstChild = i
+		}
+		par.lastChild = i
+	}
+	t.nodes = append(t.nodes, nodeRec{
+		name: name, offset: off, endOffset: -1, parent: parent,
+		firstChild: -1, lastChild: -1, nextSibling: -1,
+		firstProp: int32(len(t.props)), depth: depth,
+	})
+	return i
+}
+
+// parseProp reads the FDT_PROP token at pos and returns the next offset.
+func (p *parser) parseProp(pos, end int, cur int32, strs string) (int, bool) {
+	t := p.t
+	data := t.Data
+	if pos+propHeaderSize > end {
+		return 0, p.fail(ErrTruncated, pos, cur, "property header runs past the structure block")
+	}
+	length := int(be32(data, pos+4))
+	nameoff := be32(data, pos+8)
+	voff := pos + propHeaderSize
+	pad := 0
+	if t.Header.Version < 16 && length >= 8 && (voff-int(t.Header.OffDtStruct))%8 != 0 {
+		pad = 4
+	}
+	vend := voff + pad + length
+	if length < 0 || vend > end || vend < voff {
+		return 0, p.fail(ErrTruncated, pos+4, cur, "property value of %d bytes runs past the structure block", be32(data, pos+4))
+	}
+	next := align4(vend)
+	p.checkPadding(vend, min(next, end), cur)
+	if cur < 0 {
+		return next, p.fail(ErrBadStructure, pos, -1, "property outside any node")
+	}
+	if t.nodes[cur].firstChild >= 0 {
+		if !p.fail(ErrBadStructure, pos, cur, "property after a subnode") {
+			return 0, false
+		}
+		p.unsorted = true
+	}
+	name, ok := p.propName(pos, cur, nameoff, strs)
+	if !ok {
+		return 0, false
+	}
+	t.props = append(t.props, Property{
+		Name: name, Value: data[voff+pad : vend : vend], Offset: pos,
+		NameOffset: nameoff, node: cur, pad8: uint8(pad),
+	})
+	t.nodes[cur].numProps++
+	return next, true
+}
+
+// propName resolves nameoff inside the strings block.
+func (p *parser) propName(pos int, cur int32, nameoff uint32, strs string) (string, bool) {
+	if uint64(nameoff) >= uint64(len(strs)) {
+		return "", p.fail(ErrBadString, pos+8, cur, "name offset 0x%x is outside the %d-byte strings block", nameoff, len(strs))
+	}
+	rest := strs[nameoff:]
+	n := indexNUL(rest)
+	if n < 0 {
+		return "", p.fail(ErrBadString, pos+8, cur, "name at strings offset 0x%x is not NUL-terminated", nameoff)
+	}
+	return rest[:n], true
+}
+
+func indexNUL(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// checkEnd checks the state at FDT_END. From version 17 the structure block
+// size is known, so FDT_END must be its last word.
+func (p *parser) checkEnd(pos, end int, cur int32) bool {
+	t := p.t
+	ok := true
+	if cur >= 0 {
+		ok = p.fail(ErrBadStructure, pos, cur, "FDT_END inside an open node")
+	}
+	if ok && len(t.nodes) == 0 {
+		ok = p.fail(ErrBadStructure, pos, -1, "no root node")
+	}
+	if ok && t.Header.Version >= 17 && pos+4 != end {
+		ok = p.fail(ErrBadStructure, pos, -1, "%d bytes follow FDT_END inside the structure block", end-pos-4)
+	}
+	return ok
+}
+
+// finishProps makes each node's properties contiguous when a lenient parse
+// met properties after subnodes.
+func (p *parser) finishProps() {
+	t := p.t
+	if !p.unsorted {
+		return
+	}
+	sort.SliceStable(t.props, func(a, b int) bool { return t.props[a].node < t.props[b].node })
+	for i := range t.nodes {
+		t.nodes[i].firstProp, t.nodes[i].numProps = 0, 0
+	}
+	for i := len(t.props) - 1; i >= 0; i-- {
+		r := &t.nodes[t.props[i].node]
+		r.firstProp = int32(i)
+		r.numProps++
+	}
+}

@@ -1,0 +1,3 @@
+module github.com/luoinspect/luoinspect
+
+go 1.26.8
