@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 )
 
-
 // SeqWriter builds a blob the way libfdt's sequential-write functions do
 // (fdt_create, fdt_add_reservemap_entry, fdt_finish_reservemap,
 // fdt_begin_node, fdt_property, fdt_end_node, fdt_finish), down to the byte:

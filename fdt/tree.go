@@ -23,7 +23,6 @@ type Property struct {
 	pad8       uint8 // bytes versions before 16 insert to 8-align large values
 }
 
-
 // ValueOffset returns the byte offset of the first value byte.
 func (p *Property) ValueOffset() int {
 	return p.Offset + propHeaderSize + int(p.pad8)
