@@ -38,6 +38,9 @@ const (
 	// NoticeReserveTerminator: the reserve-map terminator has a non-zero
 	// address (libfdt ends the map at the first entry of size 0).
 	NoticeReserveTerminator
+	// NoticeGap: bytes inside totalsize that belong to no block are not
+	// zero.
+	NoticeGap
 )
 
 var codeNames = map[Code]string{
@@ -53,6 +56,7 @@ var codeNames = map[Code]string{
 	ErrBadValue:             "bad value",
 	NoticePadding:           "non-zero padding",
 	NoticeReserveTerminator: "odd reserve terminator",
+	NoticeGap:               "non-zero gap",
 }
 
 // String returns the short name of the class.

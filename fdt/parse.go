@@ -136,8 +136,25 @@ func (p *parser) parse(data []byte) *Tree {
 	if structSize < 0 && t.EndOffset >= 0 {
 		st.end = t.EndOffset + 4
 	}
-	p.checkOverlap(rsv, st, str)
+	if p.checkOverlap(rsv, st, str) {
+		p.checkGaps(hs, rsv, st, str)
+	}
 	return t
+}
+
+// checkGaps records non-zero bytes inside totalsize that lie in no block.
+func (p *parser) checkGaps(hs int, blocks ...region) {
+	sort.Slice(blocks, func(a, b int) bool { return blocks[a].start < blocks[b].start })
+	pos := hs
+	for _, b := range append(blocks, region{name: "end of the blob", start: len(p.t.Data), end: len(p.t.Data)}) {
+		for i := pos; i < b.start; i++ {
+			if p.t.Data[i] != 0 {
+				p.notice(NoticeGap, i, -1, "byte 0x%02x before the %s lies in no block", p.t.Data[i], b.name)
+				return
+			}
+		}
+		pos = max(pos, b.end)
+	}
 }
 
 // checkVersion applies libfdt's version rules.
@@ -195,17 +212,19 @@ func (p *parser) parseReserve(rsv region) bool {
 	}
 }
 
-func (p *parser) checkOverlap(blocks ...region) {
+// checkOverlap reports whether the blocks are disjoint.
+func (p *parser) checkOverlap(blocks ...region) bool {
 	for i := range blocks {
 		for j := i + 1; j < len(blocks); j++ {
 			a, b := blocks[i], blocks[j]
 			if a.start < b.end && b.start < a.end && a.end > a.start && b.end > b.start {
 				p.fail(ErrBadLayout, max(a.start, b.start), -1, "%s [0x%x, 0x%x) overlaps %s [0x%x, 0x%x)",
 					a.name, a.start, a.end, b.name, b.start, b.end)
-				return
+				return false
 			}
 		}
 	}
+	return true
 }
 
 // checkPadding records non-zero alignment bytes in data[from:to].
