@@ -59,6 +59,15 @@ func OpenInto(blob []byte, bufSize int) (*Editor, error) {
 	return e, nil
 }
 
+// Reopen gives the blob the whole buffer again, as the kernel's
+// fdt_open_into(root, root, PAGE_SIZE) does before each change to a packed
+// KHO root. The editor keeps its blocks in libfdt order, so this only
+// rewrites version, size_dt_struct and totalsize.
+func (e *Editor) Reopen() {
+	e.setHeader(0x14, LastVersion)
+	e.setHeader(0x04, uint32(len(e.buf)))
+}
+
 // misordered reports whether the blocks are out of libfdt's order
 // (header, reserve map, structure, strings).
 func misordered(h *Header, rsvSize, structSize int) bool {

@@ -80,6 +80,9 @@ type Error struct {
 	Offset int    // byte offset in the blob, or -1 when it has none
 	Path   string // node path ("/LUO"), or "" when the problem is not inside a node
 	Msg    string
+	// Suppressed counts further problems folded into this entry when a
+	// parse met more than it lists.
+	Suppressed int
 }
 
 // Error formats the problem as "fdt: <class> at byte 0x<off> (<path>): <msg>".

@@ -3,6 +3,7 @@ package fdt
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"sort"
 )
@@ -38,14 +39,33 @@ type parser struct {
 	unsorted bool // a lenient parse met properties after subnodes
 }
 
+// maxListed caps the problems and notices a parse lists one by one, so that
+// hostile input cannot make it spend time or memory on reports; the rest
+// are counted in one final entry.
+const maxListed = 100
+
 // fail records a problem and reports whether parsing may go on.
 func (p *parser) fail(code Code, off int, node int32, format string, args ...any) bool {
-	p.errs = append(p.errs, errorf(code, off, p.path(node), format, args...))
+	p.errs = p.record(p.errs, code, off, node, format, args)
 	return !p.strict
 }
 
 func (p *parser) notice(code Code, off int, node int32, format string, args ...any) {
-	p.t.Notices = append(p.t.Notices, errorf(code, off, p.path(node), format, args...))
+	p.t.Notices = p.record(p.t.Notices, code, off, node, format, args)
+}
+
+func (p *parser) record(list []*Error, code Code, off int, node int32, format string, args []any) []*Error {
+	switch {
+	case len(list) < maxListed:
+		return append(list, errorf(code, off, p.path(node), format, args...))
+	case len(list) == maxListed:
+		return append(list, &Error{Code: code, Offset: off, Msg: "1 more problem not listed"})
+	default:
+		last := list[maxListed]
+		last.Suppressed++
+		last.Msg = fmt.Sprintf("%d more problems not listed", last.Suppressed+1)
+		return list
+	}
 }
 
 func (p *parser) path(node int32) string {

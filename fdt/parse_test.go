@@ -267,3 +267,44 @@ func withNOP(t *testing.T) []byte {
 	}
 	return b
 }
+
+// deepJunk is a blob of n nested nodes whose name padding is not zero.
+func deepJunk(n int) []byte {
+	w := NewSeqWriter(0)
+	for i := 0; i < n; i++ {
+		w.BeginNode("")
+	}
+	for i := 0; i < n; i++ {
+		w.EndNode()
+	}
+	b, _ := w.Finish()
+	for off := 0x44; off < 0x40+8*n; off += 8 {
+		b[off+1] = 1
+	}
+	return b
+}
+
+func TestProblemsAreCapped(t *testing.T) {
+	b := deepJunk(100000)
+	tr, problems := ParseLenient(b)
+	if len(tr.Notices) != maxListed+1 || tr.Notices[maxListed].Suppressed != 100000-maxListed-1 {
+		t.Fatalf("%d notices, last %v", len(tr.Notices), tr.Notices[len(tr.Notices)-1])
+	}
+	if len(problems) != 0 {
+		t.Fatalf("empty names below the root are legal, got %v", problems[0])
+	}
+	w := NewSeqWriter(0)
+	w.BeginNode("")
+	w.Property("x", make([]byte, 4*1000))
+	w.EndNode()
+	b, _ = w.Finish()
+	for off := 0x50; off < 0x50+4*1000; off += 4 {
+		binary.BigEndian.PutUint32(b[off:], TokenEndNode)
+	}
+	binary.BigEndian.PutUint32(b[0x48:], TokenNOP) // the property's tag and length;
+	binary.BigEndian.PutUint32(b[0x4c:], TokenNOP) // its nameoff and value are END_NODEs
+	_, problems = ParseLenient(b)
+	if len(problems) != maxListed+1 || problems[maxListed].Suppressed != 1000-maxListed-1 {
+		t.Fatalf("%d problems, last %v", len(problems), problems[len(problems)-1])
+	}
+}
