@@ -187,8 +187,7 @@ func (e *Editor) subnode(parent int, name string) int {
 		switch t {
 		case TokenBeginNode:
 			if depth == 0 {
-				cn := e.nodeName(off)
-				if cn == name || (!strings.Contains(name, "@") && strings.HasPrefix(cn, name+"@")) {
+				if nodeNameMatches(e.nodeName(off), name) {
 					return off
 				}
 			}

@@ -121,7 +121,7 @@ func (p *parser) parse(data []byte) *Tree {
 	data = data[:total]
 	t.Data = data
 
-	rsv, ok := p.block("memory reservation map", 0x10, int(h.OffMemRsvmap), -1, hs, total)
+	rsv, ok := p.block("memory reservation map", 0x10, int(h.OffMemRsvmap), -1, 8, hs, total)
 	if !ok {
 		return t
 	}
@@ -129,18 +129,12 @@ func (p *parser) parse(data []byte) *Tree {
 	if h.Version >= 17 {
 		structSize = int(h.SizeDtStruct)
 	}
-	st, ok := p.block("structure block", 0x08, int(h.OffDtStruct), structSize, hs, total)
+	st, ok := p.block("structure block", 0x08, int(h.OffDtStruct), structSize, 4, hs, total)
 	if !ok {
 		return t
 	}
-	str, ok := p.block("strings block", 0x0c, int(h.OffDtStrings), int(h.SizeDtStrings), hs, total)
+	str, ok := p.block("strings block", 0x0c, int(h.OffDtStrings), int(h.SizeDtStrings), 1, hs, total)
 	if !ok {
-		return t
-	}
-	if rsv.start%8 != 0 && !p.fail(ErrBadLayout, 0x10, -1, "memory reservation map at 0x%x is not 8-byte aligned", rsv.start) {
-		return t
-	}
-	if st.start%4 != 0 && !p.fail(ErrBadLayout, 0x08, -1, "structure block at 0x%x is not 4-byte aligned", st.start) {
 		return t
 	}
 	if !p.parseReserve(rsv) {
@@ -191,9 +185,10 @@ func (p *parser) checkVersion(h *Header) bool {
 }
 
 // block checks that a block announced by the header word at field lies
-// within [hs, total]; size < 0 means the header gives no size. In lenient
-// mode a bad block is clamped so that reading can go on.
-func (p *parser) block(name string, field, off, size, hs, total int) (region, bool) {
+// within [hs, total] and starts on an align-byte boundary; size < 0 means
+// the header gives no size. In lenient mode a bad block is clamped so that
+// reading can go on.
+func (p *parser) block(name string, field, off, size, align, hs, total int) (region, bool) {
 	end := total
 	if size >= 0 {
 		end = off + size
@@ -202,7 +197,10 @@ func (p *parser) block(name string, field, off, size, hs, total int) (region, bo
 		if !p.fail(ErrBadLayout, field, -1, "%s offset 0x%x is outside [0x%x, 0x%x]", name, off, hs, total) {
 			return region{}, false
 		}
-		off, end = total, total
+		return region{name, total, total}, true
+	}
+	if off%align != 0 && !p.fail(ErrBadLayout, field, -1, "%s at 0x%x is not %d-byte aligned", name, off, align) {
+		return region{}, false
 	}
 	if end > total || end < off {
 		if !p.fail(ErrBadLayout, field, -1, "%s [0x%x, 0x%x) ends past totalsize 0x%x", name, off, end, total) {

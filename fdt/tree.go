@@ -187,21 +187,21 @@ func (n Node) Children() iter.Seq[Node] {
 	}
 }
 
-// Child returns the first subnode called name. A name without a unit
-// address also matches "name@unit" when no exact match exists, as libfdt's
-// path lookup does.
+// Child returns the first subnode, in blob order, whose name is name or,
+// when name has no unit address, "name@unit" (libfdt's matching rule).
 func (n Node) Child(name string) (Node, bool) {
-	var loose Node
 	for c := range n.Children() {
-		cn := c.Name()
-		if cn == name {
+		if nodeNameMatches(c.Name(), name) {
 			return c, true
 		}
-		if !loose.Valid() && !strings.Contains(name, "@") && strings.HasPrefix(cn, name+"@") {
-			loose = c
-		}
 	}
-	return loose, loose.Valid()
+	return Node{}, false
+}
+
+// nodeNameMatches applies libfdt's fdt_nodename_eq_: an exact match, or a
+// match of the part before '@' when name has no unit address.
+func nodeNameMatches(nodeName, name string) bool {
+	return nodeName == name || (!strings.Contains(name, "@") && strings.HasPrefix(nodeName, name+"@"))
 }
 
 // TokenKind names a structure-block token.
