@@ -7,6 +7,6 @@ func newFDTCmd(s *streams) *cobra.Command {
 		Use:   "fdt",
 		Short: "Work with raw FDT blobs (KHO roots, LUO and memblock FDTs)",
 	}
-	c.AddCommand(newFDTCheckCmd(s))
+	c.AddCommand(newFDTCheckCmd(s), newFDTDTSCmd(s))
 	return c
 }
