@@ -1,0 +1,58 @@
+package phys
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every *Error wraps one of them, so callers can classify a
+// failure with errors.Is.
+var (
+	// ErrUnresolved: the source does not hold the memory a pointer names.
+	ErrUnresolved = errors.New("unresolved")
+	// ErrMalformed: the bytes do not form a valid structure.
+	ErrMalformed = errors.New("malformed")
+	// ErrCycle: a pointer chain comes back to an address it visited.
+	ErrCycle = errors.New("pointer cycle")
+	// ErrLimit: a count or chain exceeds what the kernel allows or what
+	// the input can hold.
+	ErrLimit = errors.New("limit exceeded")
+	// ErrUnsupported: the data is of a generation this build cannot read.
+	ErrUnsupported = errors.New("unsupported generation")
+)
+
+// NoAddr marks an Error that has no physical address.
+const NoAddr = ^uint64(0)
+
+// Error is a decode failure at a place in the handover state.
+type Error struct {
+	Path   string // where in the state, e.g. "LUO/sessions[3].files[7].data"
+	Addr   uint64 // physical address of the offending bytes, or NoAddr
+	Offset int64  // byte offset inside the blob being decoded, or -1
+	Err    error  // one of the sentinels above
+	Msg    string
+}
+
+// Error formats as "<path>: <class> at PA 0x<addr> (+0x<off>): <msg>".
+func (e *Error) Error() string {
+	s := e.Path + ": " + e.Err.Error()
+	if e.Addr != NoAddr {
+		s += fmt.Sprintf(" at PA 0x%x", e.Addr)
+	}
+	if e.Offset >= 0 {
+		s += fmt.Sprintf(" (+0x%x)", e.Offset)
+	}
+	if e.Msg != "" {
+		s += ": " + e.Msg
+	}
+	return s
+}
+
+// Unwrap returns the sentinel.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf builds an *Error at a physical address (NoAddr for none) and an
+// offset inside the structure (-1 for none).
+func Errorf(kind error, path string, addr uint64, off int64, format string, args ...any) *Error {
+	return &Error{Path: path, Addr: addr, Offset: off, Err: kind, Msg: fmt.Sprintf(format, args...)}
+}
