@@ -26,9 +26,10 @@ type Allocator struct {
 }
 
 // NewAllocator hands out memory from base upwards (base is rounded up to a
-// page).
+// page). Page 0 is never handed out: a physical address of 0 means "none"
+// throughout the handover ABI.
 func NewAllocator(img *Image, base uint64) *Allocator {
-	return &Allocator{Image: img, next: (base + PageSize - 1) &^ (PageSize - 1)}
+	return &Allocator{Image: img, next: max(PageSize, (base+PageSize-1)&^(PageSize-1))}
 }
 
 // Alloc returns a zeroed, naturally aligned block of 2^order pages and
