@@ -35,27 +35,32 @@ func OpenInto(blob []byte, bufSize int) (*Editor, error) {
 	}
 	rsvSize := t.ReserveEnd - int(h.OffMemRsvmap)
 	structSize := t.EndOffset + 4 - int(h.OffDtStruct)
+	if int(h.TotalSize) > bufSize {
+		return nil, errorf(ErrNoSpace, 0x04, "", "blob of %d bytes does not fit a %d-byte buffer", h.TotalSize, bufSize)
+	}
 	e := &Editor{buf: make([]byte, bufSize)}
+	copy(e.buf, blob) // the kernel opens its page in place
 	if !misordered(&h, rsvSize, structSize) {
-		if int(h.TotalSize) > bufSize {
-			return nil, errorf(ErrNoSpace, 0x04, "", "blob of %d bytes does not fit a %d-byte buffer", h.TotalSize, bufSize)
-		}
-		copy(e.buf, blob)
 		e.setHeader(0x14, LastVersion)
 		e.setHeader(0x24, uint32(structSize))
 		e.setHeader(0x04, uint32(bufSize))
 		return e, nil
 	}
-	need := HeaderSize + rsvSize + structSize + int(h.SizeDtStrings)
-	if need > bufSize {
-		return nil, errorf(ErrNoSpace, 0x04, "", "repacked blob of %d bytes does not fit a %d-byte buffer", need, bufSize)
+	// libfdt builds the repacked blob right behind the old one, then moves
+	// it to the start of the buffer; both copies stay in the buffer.
+	newSize := HeaderSize + rsvSize + structSize + int(h.SizeDtStrings)
+	tmp := int(h.TotalSize)
+	if newSize > bufSize || tmp+newSize > bufSize {
+		return nil, errorf(ErrNoSpace, 0x04, "", "repacking in place needs %d bytes, the buffer has %d", tmp+newSize, bufSize)
 	}
-	e.packFrom(blob, &h, rsvSize, structSize)
+	e.packFrom(e.buf, &h, rsvSize, structSize, tmp)
+	copy(e.buf, e.buf[tmp:tmp+newSize])
 	e.setHeader(0x00, Magic)
 	e.setHeader(0x04, uint32(bufSize))
 	e.setHeader(0x14, LastVersion)
 	e.setHeader(0x18, LastCompatibleVersion)
-	e.setHeader(0x1c, h.BootCPUIDPhys)
+	// libfdt reads boot_cpuid_phys back from the moved header, which holds
+	// whatever the buffer had at tmp+0x1c: keep that quirk.
 	return e, nil
 }
 
@@ -81,21 +86,22 @@ func (e *Editor) header(off int) int { return int(binary.BigEndian.Uint32(e.buf[
 
 func (e *Editor) setHeader(off int, v uint32) { binary.BigEndian.PutUint32(e.buf[off:], v) }
 
-// packFrom copies the three blocks of src behind a 40-byte header with the
-// reserve map at 0x28 (libfdt's fdt_packblocks_). src may be e.buf itself.
-func (e *Editor) packFrom(src []byte, h *Header, rsvSize, structSize int) {
+// packFrom copies the three blocks of src behind a 40-byte header placed
+// at base, reserve map first (libfdt's fdt_packblocks_), and writes their
+// offsets and sizes into that header. src may be e.buf itself.
+func (e *Editor) packFrom(src []byte, h *Header, rsvSize, structSize, base int) {
 	rsvOff := HeaderSize
 	structOff := rsvOff + rsvSize
 	strOff := structOff + structSize
 	strSize := int(h.SizeDtStrings)
-	copy(e.buf[rsvOff:], src[h.OffMemRsvmap:int(h.OffMemRsvmap)+rsvSize])
-	e.setHeader(0x10, uint32(rsvOff))
-	copy(e.buf[structOff:], src[h.OffDtStruct:int(h.OffDtStruct)+structSize])
-	e.setHeader(0x08, uint32(structOff))
-	e.setHeader(0x24, uint32(structSize))
-	copy(e.buf[strOff:], src[h.OffDtStrings:int(h.OffDtStrings)+strSize])
-	e.setHeader(0x0c, uint32(strOff))
-	e.setHeader(0x20, uint32(strSize))
+	copy(e.buf[base+rsvOff:], src[h.OffMemRsvmap:int(h.OffMemRsvmap)+rsvSize])
+	e.setHeader(base+0x10, uint32(rsvOff))
+	copy(e.buf[base+structOff:], src[h.OffDtStruct:int(h.OffDtStruct)+structSize])
+	e.setHeader(base+0x08, uint32(structOff))
+	e.setHeader(base+0x24, uint32(structSize))
+	copy(e.buf[base+strOff:], src[h.OffDtStrings:int(h.OffDtStrings)+strSize])
+	e.setHeader(base+0x0c, uint32(strOff))
+	e.setHeader(base+0x20, uint32(strSize))
 }
 
 // dataEnd is the end of the strings block, the last block.
@@ -366,7 +372,7 @@ func (e *Editor) Pack() {
 			break
 		}
 	}
-	e.packFrom(e.buf, &h, rsvSize, int(h.SizeDtStruct))
+	e.packFrom(e.buf, &h, rsvSize, int(h.SizeDtStruct), 0)
 	e.setHeader(0x04, uint32(e.dataEnd()))
 }
 

@@ -26,7 +26,12 @@ func (t *Tree) Encode() ([]byte, error) {
 		binary.BigEndian.PutUint32(out[tok.Offset:], uint32(tok.Kind))
 		switch tok.Kind {
 		case KindBeginNode:
-			copy(out[tok.Offset+4:], tok.Node.Name())
+			r := tok.Node.rec()
+			name := r.name
+			if r.fullName != "" {
+				name = r.fullName
+			}
+			copy(out[tok.Offset+4:], name)
 		case KindProp:
 			p := tok.Prop
 			binary.BigEndian.PutUint32(out[p.Offset+4:], uint32(len(p.Value)))

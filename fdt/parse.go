@@ -142,7 +142,12 @@ func (p *parser) parse(data []byte) *Tree {
 	}
 	rsv.end = t.ReserveEnd
 	t.Strings = data[str.start:str.end]
-	ok = p.parseStruct(st, string(t.Strings))
+	names := t.Strings
+	if h.Version < 17 {
+		// Without size_dt_strings libfdt bounds names by totalsize only.
+		names = data[str.start:]
+	}
+	ok = p.parseStruct(st, string(names))
 	p.finishProps()
 	if !ok {
 		return t
@@ -276,15 +281,23 @@ func (p *parser) parseStruct(st region, strs string) bool {
 			}
 			next := align4(nameStart + n + 1)
 			p.checkPadding(nameStart+n+1, min(next, end), cur)
+			raw := data[nameStart : nameStart+n]
+			name, ok := p.nodeName(raw, pos, cur)
+			if !ok {
+				return false
+			}
 			if cur < 0 {
 				if len(t.nodes) > 0 && !p.fail(ErrBadStructure, pos, -1, "second root node") {
 					return false
 				}
-				if n != 0 && !p.fail(ErrBadStructure, pos, -1, "root node name %q is not empty", data[nameStart:nameStart+n]) {
+				if len(name) != 0 && !p.fail(ErrBadStructure, pos, -1, "root node name %q is not empty", raw) {
 					return false
 				}
 			}
-			cur = p.addNode(string(data[nameStart:nameStart+n]), pos, cur)
+			cur = p.addNode(string(name), pos, cur)
+			if len(name) != len(raw) {
+				t.nodes[cur].fullName = string(raw)
+			}
 			pos = next
 		case TokenEndNode:
 			if cur < 0 {
@@ -312,6 +325,21 @@ func (p *parser) parseStruct(st region, strs string) bool {
 			return p.fail(ErrBadStructure, pos, cur, "unknown token 0x%08x", tag)
 		}
 	}
+}
+
+// nodeName returns the name of a node from its FDT_BEGIN_NODE bytes.
+// Before version 16 those hold the node's full path ("/", "/cpus/cpu@0")
+// and the name is the part after the last '/', as libfdt's fdt_get_name
+// reads it.
+func (p *parser) nodeName(raw []byte, pos int, cur int32) ([]byte, bool) {
+	if p.t.Header.Version >= 16 {
+		return raw, true
+	}
+	i := bytes.LastIndexByte(raw, '/')
+	if i < 0 {
+		return raw, p.fail(ErrBadStructure, pos, cur, "version %d node name %q is not a full path", p.t.Header.Version, raw)
+	}
+	return raw[i+1:], true
 }
 
 func (p *parser) addNode(name string, off int, parent int32) int32 {

@@ -5,6 +5,10 @@ import (
 	"encoding/binary"
 )
 
+// swReserveOffset is where sequential-write mode puts the reserve map: the
+// header size rounded up to a reserve entry (0x30).
+const swReserveOffset = (HeaderSize + ReserveEntrySize - 1) &^ (ReserveEntrySize - 1)
+
 // SeqWriter builds a blob the way libfdt's sequential-write functions do
 // (fdt_create, fdt_add_reservemap_entry, fdt_finish_reservemap,
 // fdt_begin_node, fdt_property, fdt_end_node, fdt_finish), down to the byte:
@@ -34,12 +38,12 @@ func NewSeqWriter(bufSize int) *SeqWriter {
 	if bufSize <= 0 {
 		bufSize = 1024
 	}
-	if bufSize < HeaderSize {
-		w.err = errorf(ErrNoSpace, 0, "", "buffer of %d bytes cannot hold a header", bufSize)
+	if bufSize < swReserveOffset {
+		w.err = errorf(ErrNoSpace, 0, "", "buffer of %d bytes cannot hold a header and its alignment", bufSize)
 		return w
 	}
 	w.buf = make([]byte, bufSize)
-	w.structOff = 0x30 // the header size rounded up to a reserve entry
+	w.structOff = swReserveOffset
 	return w
 }
 
@@ -274,7 +278,7 @@ func (w *SeqWriter) Finish() ([]byte, error) {
 	total := strOff + w.strLen
 	h := Header{
 		Magic: Magic, TotalSize: uint32(total), OffDtStruct: uint32(w.structOff),
-		OffDtStrings: uint32(strOff), OffMemRsvmap: 0x30, Version: LastVersion,
+		OffDtStrings: uint32(strOff), OffMemRsvmap: swReserveOffset, Version: LastVersion,
 		LastCompVersion: LastCompatibleVersion, SizeDtStrings: uint32(w.strLen),
 		SizeDtStruct: uint32(w.structLen),
 	}

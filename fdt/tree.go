@@ -30,8 +30,9 @@ func (p *Property) ValueOffset() int {
 
 type nodeRec struct {
 	name        string
-	offset      int // FDT_BEGIN_NODE token
-	endOffset   int // FDT_END_NODE token, or -1 if the blob ends first
+	fullName    string // the path stored in the blob before version 16
+	offset      int    // FDT_BEGIN_NODE token
+	endOffset   int    // FDT_END_NODE token, or -1 if the blob ends first
 	parent      int32
 	firstChild  int32
 	lastChild   int32
