@@ -33,6 +33,13 @@ func OpenInto(blob []byte, bufSize int) (*Editor, error) {
 	if h.Version < 16 {
 		return nil, errorf(ErrBadVersion, 0x14, "", "read-write mode needs version 16 or newer, blob has %d", h.Version)
 	}
+	for _, p := range t.props {
+		if int(p.NameOffset)+len(p.Name) >= int(h.SizeDtStrings) {
+			// libfdt would repack only size_dt_strings bytes and leave
+			// this name dangling; refuse instead of writing a broken blob.
+			return nil, errorf(ErrBadLayout, p.Offset+8, "", "property name %q lies outside size_dt_strings", p.Name)
+		}
+	}
 	rsvSize := t.ReserveEnd - int(h.OffMemRsvmap)
 	structSize := t.EndOffset + 4 - int(h.OffDtStruct)
 	if int(h.TotalSize) > bufSize {
