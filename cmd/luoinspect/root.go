@@ -9,6 +9,7 @@ func newRootCmd(s *streams) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newFDTCmd(s), newVersionCmd(s))
+	root.PersistentFlags().StringVar(&s.colorMode, "color", "auto", "colour human output: auto, always or never (NO_COLOR is honoured)")
+	root.AddCommand(newFDTCmd(s), newHexdumpCmd(s), newVersionCmd(s))
 	return root
 }
