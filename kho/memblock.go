@@ -1,0 +1,141 @@
+package kho
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/luoinspect/luoinspect/abi"
+	"github.com/luoinspect/luoinspect/fdt"
+	"github.com/luoinspect/luoinspect/phys"
+)
+
+// MemblockPath is the path prefix of errors about the memblock client FDT.
+const MemblockPath = "memblock"
+
+// memblock client FDT (generations.md §3.1), from the registry.
+var (
+	memblockCompatible = mustNode("memblock", "/").Compatible
+	regionCompatible   = mustNode("memblock", "/<region>").Compatible
+	propRegionStart    = mustProp("memblock", "/<region>", abi.PropPhysAddr)
+	propRegionSize     = mustProp("memblock", "/<region>", abi.PropSize)
+	memblockFDTSize    = abi.PageSize
+)
+
+// mustNode returns node path of generation tag's main FDT.
+func mustNode(tag, path string) *abi.Node {
+	g, ok := abi.Lookup(tag)
+	if !ok {
+		panic("kho: no generation " + tag)
+	}
+	n, ok := g.Node("", path)
+	if !ok {
+		panic("kho: generation " + tag + " has no node " + path)
+	}
+	return n
+}
+
+// Memblock is the decoded FDT of the "memblock" KHO client: the
+// reserve_mem= regions of the previous kernel.
+type Memblock struct {
+	// Compatible is the root compatible ("memblock-v1").
+	Compatible string
+	// Regions are the region nodes in blob (table) order.
+	Regions []MemblockRegion
+	// Tree is the parsed blob (nil for a value built by hand).
+	Tree *fdt.Tree
+}
+
+// MemblockRegion is one reserve_mem= region node.
+type MemblockRegion struct {
+	Name       string // node name: the reserve_mem= name
+	Compatible string // "reserve-mem-v1"
+	Start      uint64 // start PA
+	Size       uint64 // length in bytes
+}
+
+// DecodeMemblock decodes a memblock client FDT. Errors are *phys.Error
+// with paths like "memblock/trace.start" and the value's byte offset; a
+// root or region compatible other than memblock-v1 / reserve-mem-v1 wraps
+// phys.ErrUnsupported.
+func DecodeMemblock(blob []byte) (*Memblock, error) {
+	t, err := fdt.Parse(blob)
+	if err != nil {
+		return nil, fdtErr(MemblockPath, err)
+	}
+	mb := &Memblock{Tree: t}
+	root := t.Root()
+	if mb.Compatible, err = compatibleOf(root, MemblockPath, memblockCompatible); err != nil {
+		return nil, err
+	}
+	for n := range root.Children() {
+		path := MemblockPath + "/" + n.Name()
+		r := MemblockRegion{Name: n.Name()}
+		if r.Compatible, err = compatibleOf(n, path, regionCompatible); err != nil {
+			return nil, err
+		}
+		if r.Start, err = requiredU64(n, path, propRegionStart); err != nil {
+			return nil, err
+		}
+		if r.Size, err = requiredU64(n, path, propRegionSize); err != nil {
+			return nil, err
+		}
+		mb.Regions = append(mb.Regions, r)
+	}
+	return mb, nil
+}
+
+// compatibleOf reads a node's single-string compatible and checks it
+// against want (ErrUnsupported on a mismatch).
+func compatibleOf(n fdt.Node, path, want string) (string, error) {
+	p, ok := n.Property(propCompatible)
+	if !ok {
+		return "", rootErr(phys.ErrMalformed, path+"."+propCompatible, n.Offset(), "node has no compatible")
+	}
+	s, err := p.String()
+	if err != nil {
+		return "", rootErr(phys.ErrMalformed, path+"."+propCompatible, p.ValueOffset(), "not a single string")
+	}
+	if s != want {
+		return s, rootErr(phys.ErrUnsupported, path+"."+propCompatible, p.ValueOffset(), "compatible %q, want %q", s, want)
+	}
+	return s, nil
+}
+
+// requiredU64 reads a mandatory 8-byte little-endian property.
+func requiredU64(n fdt.Node, path, name string) (uint64, error) {
+	p, ok := n.Property(name)
+	if !ok {
+		return 0, rootErr(phys.ErrMalformed, path+"."+name, n.Offset(), "node has no %s", name)
+	}
+	return u64Prop(p, path+"."+name)
+}
+
+// Encode writes the FDT as mm/memblock.c does (sequential-write mode in
+// one page: compatible, then per region a node with compatible, start and
+// size) and returns the exact blob and the whole page. Empty compatible
+// strings are replaced by the standard ones.
+func (mb *Memblock) Encode() (blob, page []byte, err error) {
+	w := fdt.NewSeqWriter(memblockFDTSize)
+	w.FinishReserveMap()
+	w.BeginNode("")
+	w.PropertyString(propCompatible, cmpOr(mb.Compatible, memblockCompatible))
+	for _, r := range mb.Regions {
+		w.BeginNode(r.Name)
+		w.PropertyString(propCompatible, cmpOr(r.Compatible, regionCompatible))
+		w.PropertyU64LE(propRegionStart, r.Start)
+		w.PropertyU64LE(propRegionSize, r.Size)
+		w.EndNode()
+	}
+	w.EndNode()
+	if blob, err = w.Finish(); err != nil {
+		return nil, nil, fmt.Errorf("kho: encode memblock: %w", err)
+	}
+	return blob, bytes.Clone(w.Buffer()), nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
