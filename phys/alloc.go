@@ -51,6 +51,18 @@ func (a *Allocator) AllocUnpreserved(order uint) (uint64, []byte) {
 	return addr, b
 }
 
+// Reserve records a preserved block of 2^order pages without placing any
+// memory in the image: an encoder uses it for pages whose contents it does
+// not model (memfd data), so that a 64 GiB guest costs no memory. Reads of
+// such a block are unresolved.
+func (a *Allocator) Reserve(order uint) uint64 {
+	size := uint64(PageSize) << order
+	addr := a.Image.freeFrom(a.next, size, size)
+	a.next = addr + size
+	a.Preserved = append(a.Preserved, Block{addr, order})
+	return addr
+}
+
 // Preserve records an existing block as preserved (for memory the caller
 // placed itself, such as memfd folio pages).
 func (a *Allocator) Preserve(addr uint64, order uint) {

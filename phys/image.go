@@ -72,6 +72,27 @@ func (m *Image) find(addr uint64) int {
 	return -1
 }
 
+// Holds reports whether the image holds all of [addr, addr+n), in
+// O(log segments) without listing them.
+func (m *Image) Holds(addr, n uint64) bool {
+	for n > 0 {
+		i := m.find(addr)
+		if i < 0 {
+			return false
+		}
+		end := m.segs[i].rng().End()
+		if addr+n <= end && addr+n >= addr {
+			return true
+		}
+		if end <= addr {
+			return false
+		}
+		n -= end - addr
+		addr = end
+	}
+	return true
+}
+
 // View returns the bytes at [addr, addr+n) without copying when one
 // segment holds them all.
 func (m *Image) View(addr, n uint64) ([]byte, bool) {

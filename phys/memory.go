@@ -37,6 +37,9 @@ type Memory interface {
 
 // Holds reports whether m holds all of [addr, addr+n).
 func Holds(m Memory, addr, n uint64) bool {
+	if h, ok := m.(holder); ok {
+		return h.Holds(addr, n)
+	}
 	ranges := m.Ranges()
 	i := sort.Search(len(ranges), func(i int) bool { return ranges[i].End() > addr })
 	for ; i < len(ranges) && n > 0; i++ {
@@ -68,6 +71,12 @@ func Read(m Memory, addr uint64, n uint64, path string) ([]byte, error) {
 		return nil, Errorf(ErrUnresolved, path, addr, -1, "%v", err)
 	}
 	return b, nil
+}
+
+// holder is implemented by sources that answer Holds without listing
+// their ranges.
+type holder interface {
+	Holds(addr, n uint64) bool
 }
 
 // Viewer is implemented by sources that can hand out their bytes without

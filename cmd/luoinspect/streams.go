@@ -7,6 +7,7 @@ import (
 
 	"github.com/fatih/color"
 	"github.com/luoinspect/luoinspect/annot"
+	"github.com/luoinspect/luoinspect/render"
 	"golang.org/x/term"
 )
 
@@ -54,6 +55,30 @@ func (s *streams) regionPainter() (func(annot.Kind, string) string, error) {
 	}
 	return func(k annot.Kind, text string) string {
 		c, ok := regionColors[k]
+		if !ok {
+			return text
+		}
+		c.EnableColor()
+		return c.Sprint(text)
+	}, nil
+}
+
+var treeColors = map[render.Style]*color.Color{
+	render.Addr: color.New(color.FgCyan),
+	render.Name: color.New(color.Bold),
+	render.Gen:  color.New(color.FgGreen),
+	render.Warn: color.New(color.FgRed, color.Bold),
+	render.Dim:  color.New(color.Faint),
+}
+
+// treePainter returns a render.Painter, or nil for plain output.
+func (s *streams) treePainter() (render.Painter, error) {
+	on, err := s.color()
+	if err != nil || !on {
+		return nil, err
+	}
+	return func(st render.Style, text string) string {
+		c, ok := treeColors[st]
 		if !ok {
 			return text
 		}

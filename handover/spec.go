@@ -1,0 +1,123 @@
+package handover
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Spec describes a handover state to encode, generation by generation. Its
+// YAML/JSON form is documented in docs/spec-format.md.
+type Spec struct {
+	// Name and Description label a sample.
+	Name        string `json:"name,omitempty" yaml:"name,omitempty"`
+	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	// KHO, LUO and Memfd are abi generation tags ("K4", "L-luo-v5",
+	// "M2b"). LUO and Memfd may be empty for a state without them.
+	KHO   string `json:"kho" yaml:"kho"`
+	LUO   string `json:"luo,omitempty" yaml:"luo,omitempty"`
+	Memfd string `json:"memfd,omitempty" yaml:"memfd,omitempty"`
+	// Base is the lowest physical address the encoder allocates from
+	// (default DefaultBase).
+	Base uint64 `json:"base,omitempty" yaml:"base,omitempty"`
+	// LiveupdateNumber is the LUO live-update counter.
+	LiveupdateNumber uint64 `json:"liveupdate_number,omitempty" yaml:"liveupdate_number,omitempty"`
+	// Sessions and FLBs make up the LUO state, in creation order.
+	Sessions []SessionSpec `json:"sessions,omitempty" yaml:"sessions,omitempty"`
+	FLBs     []FLBSpec     `json:"flbs,omitempty" yaml:"flbs,omitempty"`
+	// Memblock lists reserve_mem regions for the memblock client.
+	Memblock []MemblockRegionSpec `json:"memblock,omitempty" yaml:"memblock,omitempty"`
+	// KexecMetadata adds the kexec-metadata client (K3 and later).
+	KexecMetadata *KexecMetadataSpec `json:"kexec_metadata,omitempty" yaml:"kexec_metadata,omitempty"`
+}
+
+// DefaultBase is where encoders start allocating when a Spec gives no base.
+const DefaultBase = 0x100000000
+
+// SessionSpec is one LUO session.
+type SessionSpec struct {
+	Name  string     `json:"name" yaml:"name"`
+	Files []FileSpec `json:"files,omitempty" yaml:"files,omitempty"`
+}
+
+// FileSpec is one preserved file: a memfd, or a file of another handler
+// whose payload address is given as is.
+type FileSpec struct {
+	Token uint64 `json:"token" yaml:"token"`
+	// Memfd describes a memfd payload.
+	Memfd *MemfdSpec `json:"memfd,omitempty" yaml:"memfd,omitempty"`
+	// Handler and Data describe any other file: its handler compatible
+	// (or L-feat handler name) and its opaque payload value.
+	Handler string `json:"handler,omitempty" yaml:"handler,omitempty"`
+	Data    uint64 `json:"data,omitempty" yaml:"data,omitempty"`
+}
+
+// MemfdSpec is a memfd payload. Folio i covers page-cache index i, is
+// order 0, and is marked uptodate and dirty.
+type MemfdSpec struct {
+	Pos   uint64 `json:"pos,omitempty" yaml:"pos,omitempty"`
+	Size  uint64 `json:"size" yaml:"size"`
+	Seals uint32 `json:"seals,omitempty" yaml:"seals,omitempty"`
+	Flags uint32 `json:"flags,omitempty" yaml:"flags,omitempty"`
+	// Folios is the number of folios (default: the pages of Size).
+	Folios uint64 `json:"folios,omitempty" yaml:"folios,omitempty"`
+	// WithData places the folio pages in memory (filled with a pattern);
+	// by default they are only preserved, so their contents are
+	// unresolved and a huge memfd costs no memory.
+	WithData bool `json:"with_data,omitempty" yaml:"with_data,omitempty"`
+}
+
+// FLBSpec is one File-Lifecycle-Bound object.
+type FLBSpec struct {
+	Name  string `json:"name" yaml:"name"`
+	Data  uint64 `json:"data,omitempty" yaml:"data,omitempty"`
+	Count uint64 `json:"count" yaml:"count"`
+}
+
+// MemblockRegionSpec is one reserve_mem region.
+type MemblockRegionSpec struct {
+	Name  string `json:"name" yaml:"name"`
+	Start uint64 `json:"start" yaml:"start"`
+	Size  uint64 `json:"size" yaml:"size"`
+}
+
+// KexecMetadataSpec is the kexec-metadata client.
+type KexecMetadataSpec struct {
+	PreviousRelease string `json:"previous_release" yaml:"previous_release"`
+	KexecCount      uint32 `json:"kexec_count" yaml:"kexec_count"`
+}
+
+// ParseSpec reads a spec in YAML or JSON (JSON is YAML), rejecting unknown
+// fields so that a typo is an error rather than a silently missing part.
+func ParseSpec(data []byte) (*Spec, error) {
+	var s Spec
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("spec: %w", err)
+	}
+	if s.KHO == "" {
+		return nil, fmt.Errorf("spec: no kho generation")
+	}
+	return &s, nil
+}
+
+// Normalize fills in the defaults Encode applies (Base, memfd folio
+// counts), so that a spec compares equal to the spec of its decoded state.
+func (s *Spec) Normalize() {
+	if s.Base == 0 {
+		s.Base = DefaultBase
+	}
+	for i := range s.Sessions {
+		for j := range s.Sessions[i].Files {
+			if m := s.Sessions[i].Files[j].Memfd; m != nil {
+				m.Folios = m.folioCount()
+			}
+		}
+	}
+}
+
+// JSON renders the spec as indented JSON.
+func (s *Spec) JSON() ([]byte, error) { return json.MarshalIndent(s, "", "  ") }

@@ -1,0 +1,85 @@
+package handover
+
+import (
+	"github.com/luoinspect/luoinspect/kho"
+	"github.com/luoinspect/luoinspect/luo"
+	"github.com/luoinspect/luoinspect/memfd"
+	"github.com/luoinspect/luoinspect/phys"
+)
+
+// ByteOrder is the CPU byte order assumed for every native-endian value.
+const ByteOrder = "little-endian (x86-64, arm64)"
+
+// State is a complete decoded handover state.
+type State struct {
+	// ByteOrder is the CPU byte order the values were read in.
+	ByteOrder string
+	// Detection names the generation of each component.
+	Detection Detection
+	// Root is the KHO root FDT.
+	Root *kho.Root
+	// Memmap is the preserved-memory map (*kho.MemmapV1 or
+	// *kho.MemmapRadix), nil when it could not be read.
+	Memmap kho.Memmap
+	// Preserved indexes the preserved blocks of Memmap.
+	Preserved *kho.Preserved
+	// Clients lists every KHO client node and how it was read.
+	Clients []Client
+	// LUO is the LUO state, nil when the root has no LUO client or it could
+	// not be read.
+	LUO *luo.State
+	// Files holds one entry per LUO file, in session then file order,
+	// with its handler payload.
+	Files []FileState
+	// Memblock, KexecMetadata and KhoTest are the other known clients.
+	Memblock      *kho.Memblock
+	KexecMetadata *kho.KexecMetadata
+	KhoTest       *kho.KhoTest
+	// Problems lists what could not be read, in walk order. A problem
+	// wrapping phys.ErrUnresolved means the source does not hold the memory
+	// a pointer names: the walk goes on around it.
+	Problems []*phys.Error
+}
+
+// Client is one child node of the KHO root.
+type Client struct {
+	Name    string
+	Addr    uint64 // physical address of the client's blob
+	Size    uint64 // blob-size, or the length read (FDT totalsize)
+	HasSize bool   // the root carried blob-size
+	// Kind is "LUO", "memblock", "kexec-metadata", "kho_test", or
+	// "unknown" for a client this build does not decode.
+	Kind string
+	// Blob is the client's blob as read, nil when it could not be read.
+	Blob []byte
+	// Err is why the client could not be decoded, or nil.
+	Err error
+}
+
+// FileState is one preserved LUO file with its handler payload.
+type FileState struct {
+	// Session is the name of the session holding the file ("" for L-RFC's
+	// global files).
+	Session string
+	File    *luo.File
+	// Handler is the handler compatible or name the entry carries.
+	Handler string
+	// Memfd is the decoded memfd payload, nil for other handlers or when
+	// it could not be read.
+	Memfd *memfd.File
+	// Err is why the payload could not be decoded, or nil. A handler this
+	// build does not know is not an error: the payload stays raw (its
+	// address is File.Data).
+	Err error
+}
+
+// Unresolved lists the problems caused by memory the source does not hold.
+func (s *State) Unresolved() []*phys.Error {
+	var out []*phys.Error
+	for _, p := range s.Problems {
+		if p.Err == phys.ErrUnresolved {
+			out = append(out, p)
+		}
+	}
+	return out
+}

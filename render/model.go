@@ -1,0 +1,228 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/phys"
+)
+
+// SchemaState names the version of the State document. It changes when a
+// field is removed or changes meaning; added fields keep it.
+const SchemaState = "luoinspect.state/v1"
+
+// Hex is a 64-bit value rendered as a "0x…" string, so that addresses keep
+// every bit in JSON readers that use doubles.
+type Hex uint64
+
+// MarshalText renders the value in hex.
+func (h Hex) MarshalText() ([]byte, error) { return fmt.Appendf(nil, "0x%x", uint64(h)), nil }
+
+// State is the machine-readable form of a handover state.
+type State struct {
+	Schema      string      `json:"schema" yaml:"schema"`
+	ByteOrder   string      `json:"byte_order" yaml:"byte_order"`
+	Generations Generations `json:"generations" yaml:"generations"`
+	KHO         KHO         `json:"kho" yaml:"kho"`
+	LUO         *LUO        `json:"luo,omitempty" yaml:"luo,omitempty"`
+	Memblock    []Region    `json:"memblock,omitempty" yaml:"memblock,omitempty"`
+	KexecMeta   *KexecMeta  `json:"kexec_metadata,omitempty" yaml:"kexec_metadata,omitempty"`
+	Problems    []Problem   `json:"problems" yaml:"problems"`
+}
+
+// Generations holds the detected generation of each component.
+type Generations struct {
+	KHO   Component `json:"kho" yaml:"kho"`
+	LUO   Component `json:"luo" yaml:"luo"`
+	Memfd Component `json:"memfd" yaml:"memfd"`
+}
+
+// Component is one detection result.
+type Component struct {
+	Tag          string   `json:"tag" yaml:"tag"`
+	Confidence   string   `json:"confidence,omitempty" yaml:"confidence,omitempty"`
+	Alternatives []string `json:"alternatives,omitempty" yaml:"alternatives,omitempty"`
+	Overridden   bool     `json:"overridden,omitempty" yaml:"overridden,omitempty"`
+	Evidence     []string `json:"evidence,omitempty" yaml:"evidence,omitempty"`
+}
+
+// KHO is the root and its clients.
+type KHO struct {
+	Compatible     string   `json:"compatible" yaml:"compatible"`
+	SubCompatibles []string `json:"sub_compatibles,omitempty" yaml:"sub_compatibles,omitempty"`
+	MemoryMap      Hex      `json:"memory_map" yaml:"memory_map"`
+	Layout         string   `json:"layout" yaml:"layout"`
+	Clients        []Client `json:"clients" yaml:"clients"`
+	// PreservedBlocks and PreservedBytes summarise the memory map.
+	PreservedBlocks int    `json:"preserved_blocks" yaml:"preserved_blocks"`
+	PreservedBytes  uint64 `json:"preserved_bytes" yaml:"preserved_bytes"`
+}
+
+// Client is one KHO client node.
+type Client struct {
+	Name    string `json:"name" yaml:"name"`
+	Kind    string `json:"kind" yaml:"kind"`
+	Addr    Hex    `json:"addr" yaml:"addr"`
+	Size    uint64 `json:"size" yaml:"size"`
+	HasSize bool   `json:"blob_size" yaml:"blob_size"`
+	Error   string `json:"error,omitempty" yaml:"error,omitempty"`
+}
+
+// LUO is the LUO state.
+type LUO struct {
+	Compatible       string    `json:"compatible,omitempty" yaml:"compatible,omitempty"`
+	Addr             Hex       `json:"addr" yaml:"addr"`
+	LiveupdateNumber uint64    `json:"liveupdate_number" yaml:"liveupdate_number"`
+	Sessions         []Session `json:"sessions" yaml:"sessions"`
+	FLBs             []FLB     `json:"flbs" yaml:"flbs"`
+}
+
+// Session is one LUO session.
+type Session struct {
+	Name  string `json:"name" yaml:"name"`
+	Addr  Hex    `json:"addr" yaml:"addr"`
+	Files []File `json:"files" yaml:"files"`
+}
+
+// File is one preserved file.
+type File struct {
+	Token   uint64 `json:"token" yaml:"token"`
+	Handler string `json:"handler" yaml:"handler"`
+	Data    Hex    `json:"data" yaml:"data"`
+	Addr    Hex    `json:"addr" yaml:"addr"`
+	Memfd   *Memfd `json:"memfd,omitempty" yaml:"memfd,omitempty"`
+	Error   string `json:"error,omitempty" yaml:"error,omitempty"`
+}
+
+// Memfd is a memfd payload (folios are summarised, not listed).
+type Memfd struct {
+	Generation string `json:"generation" yaml:"generation"`
+	Pos        uint64 `json:"pos" yaml:"pos"`
+	Size       uint64 `json:"size" yaml:"size"`
+	Seals      uint32 `json:"seals" yaml:"seals"`
+	Flags      uint32 `json:"flags" yaml:"flags"`
+	NrFolios   uint64 `json:"nr_folios" yaml:"nr_folios"`
+	Folios     Hex    `json:"folios" yaml:"folios"`
+}
+
+// FLB is one File-Lifecycle-Bound object.
+type FLB struct {
+	Name  string `json:"name" yaml:"name"`
+	Data  Hex    `json:"data" yaml:"data"`
+	Count uint64 `json:"count" yaml:"count"`
+}
+
+// Region is one memblock reserve_mem region.
+type Region struct {
+	Name  string `json:"name" yaml:"name"`
+	Start Hex    `json:"start" yaml:"start"`
+	Size  uint64 `json:"size" yaml:"size"`
+}
+
+// KexecMeta is the kexec-metadata client.
+type KexecMeta struct {
+	Version         uint32 `json:"version" yaml:"version"`
+	PreviousRelease string `json:"previous_release" yaml:"previous_release"`
+	KexecCount      uint32 `json:"kexec_count" yaml:"kexec_count"`
+}
+
+// Problem is one thing the walk could not read.
+type Problem struct {
+	Path    string `json:"path" yaml:"path"`
+	Kind    string `json:"kind" yaml:"kind"`
+	Addr    *Hex   `json:"addr,omitempty" yaml:"addr,omitempty"`
+	Offset  *int64 `json:"offset,omitempty" yaml:"offset,omitempty"`
+	Message string `json:"message" yaml:"message"`
+}
+
+// Model converts a walked state into its machine-readable form.
+func Model(s *handover.State) *State {
+	out := &State{Schema: SchemaState, ByteOrder: "little", Problems: []Problem{}}
+	d := s.Detection
+	out.Generations = Generations{component(d.KHO), component(d.LUO), component(d.Memfd)}
+	r := s.Root
+	out.KHO = KHO{Compatible: r.Compatible, SubCompatibles: r.SubCompatibles, MemoryMap: Hex(r.MemoryMap),
+		Layout: r.Layout.String(), Clients: []Client{}}
+	for _, c := range s.Clients {
+		cl := Client{Name: c.Name, Kind: c.Kind, Addr: Hex(c.Addr), Size: c.Size, HasSize: c.HasSize}
+		if c.Err != nil {
+			cl.Error = c.Err.Error()
+		}
+		out.KHO.Clients = append(out.KHO.Clients, cl)
+	}
+	if s.Preserved != nil {
+		for b := range s.Preserved.All() {
+			out.KHO.PreservedBlocks++
+			out.KHO.PreservedBytes += b.Size()
+		}
+	}
+	if s.LUO != nil {
+		out.LUO = luoModel(s)
+	}
+	if s.Memblock != nil {
+		for _, r := range s.Memblock.Regions {
+			out.Memblock = append(out.Memblock, Region{r.Name, Hex(r.Start), r.Size})
+		}
+	}
+	if km := s.KexecMetadata; km != nil {
+		out.KexecMeta = &KexecMeta{km.Version, km.PreviousRelease, km.KexecCount}
+	}
+	for _, p := range s.Problems {
+		out.Problems = append(out.Problems, problem(p))
+	}
+	return out
+}
+
+func component(c handover.Component) Component {
+	return Component{Tag: c.Tag, Confidence: string(c.Confidence), Alternatives: c.Alternatives,
+		Overridden: c.Overridden, Evidence: c.Evidence}
+}
+
+func luoModel(s *handover.State) *LUO {
+	l := s.LUO
+	out := &LUO{Compatible: l.Compatible, Addr: Hex(l.Layout.BlobAddr), LiveupdateNumber: l.LiveupdateNumber,
+		Sessions: []Session{}, FLBs: []FLB{}}
+	i := 0
+	for _, ls := range l.Sessions {
+		ss := Session{Name: ls.Name, Addr: Hex(ls.Addr), Files: []File{}}
+		for range ls.Files {
+			ss.Files = append(ss.Files, fileModel(&s.Files[i]))
+			i++
+		}
+		out.Sessions = append(out.Sessions, ss)
+	}
+	for _, fl := range l.FLBs {
+		out.FLBs = append(out.FLBs, FLB{fl.Name, Hex(fl.Data), fl.Count})
+	}
+	return out
+}
+
+func fileModel(fs *handover.FileState) File {
+	f := File{Token: fs.File.Token, Handler: fs.Handler, Data: Hex(fs.File.Data), Addr: Hex(fs.File.Addr)}
+	if m := fs.Memfd; m != nil {
+		f.Memfd = &Memfd{m.Generation, m.Pos, m.Size, m.Seals, m.Flags, m.NrFolios, Hex(m.Folios.First)}
+	}
+	if fs.Err != nil {
+		f.Error = fs.Err.Error()
+	}
+	return f
+}
+
+func problem(p *phys.Error) Problem {
+	out := Problem{Path: p.Path, Message: p.Msg, Kind: "error"}
+	for _, k := range []error{phys.ErrUnresolved, phys.ErrMalformed, phys.ErrCycle, phys.ErrLimit, phys.ErrUnsupported} {
+		if errors.Is(p, k) {
+			out.Kind = k.Error()
+		}
+	}
+	if p.Addr != phys.NoAddr {
+		a := Hex(p.Addr)
+		out.Addr = &a
+	}
+	if p.Offset >= 0 {
+		o := p.Offset
+		out.Offset = &o
+	}
+	return out
+}

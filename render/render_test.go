@@ -1,0 +1,103 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/luoinspect/luoinspect/handover"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+func walkSample(t *testing.T, name string) *handover.State {
+	t.Helper()
+	spec, err := handover.Sample(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := handover.Encode(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := handover.Walk(enc.Root, enc.Image, handover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// golden compares got with testdata/golden/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./render -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./render -update rewrites it):\n%s", name, got)
+	}
+}
+
+func TestModelJSONGolden(t *testing.T) {
+	for _, name := range handover.SampleNames() {
+		t.Run(name, func(t *testing.T) {
+			b, err := json.MarshalIndent(Model(walkSample(t, name)), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, name+".json", append(b, '\n'))
+		})
+	}
+}
+
+func TestTree(t *testing.T) {
+	var b strings.Builder
+	if err := Tree(&b, walkSample(t, "k2-lflb-m1"), nil); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "k2-lflb-m1.tree", []byte(b.String()))
+}
+
+func TestSelect(t *testing.T) {
+	m := Model(walkSample(t, "k4-luov5-m2b"))
+	for _, tc := range []struct {
+		path, want string
+		ok         bool
+	}{
+		{"luo/sessions/big/files/3/token", "3", true},
+		{"luo/sessions/0/name", `"big"`, true},
+		{"luo/sessions/s10/files/1010/memfd/generation", `"M2b"`, true},
+		{"GENERATIONS/kho/tag", `"K4"`, true},
+		{"luo/sessions/nope", "", false},
+		{"kho/compatible/x", "", false},
+	} {
+		v, err := Select(m, tc.path)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.path, err)
+			continue
+		}
+		if got, _ := json.Marshal(v); tc.ok && string(got) != tc.want {
+			t.Errorf("%s = %s, want %s", tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestHumanSize(t *testing.T) {
+	for n, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1 KiB", 1536: "1.5 KiB", 64 << 30: "64 GiB"} {
+		if got := HumanSize(n); got != want {
+			t.Errorf("HumanSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
