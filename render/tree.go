@@ -13,12 +13,12 @@ type Style int
 
 // Styles.
 const (
-	Plain   Style = iota
-	Addr          // a physical address
-	Name          // a session, file or client name
-	Gen           // a generation tag or compatible string
-	Warn          // a problem line
-	Dim           // secondary detail
+	Plain Style = iota
+	Addr        // a physical address
+	Name        // a session, file or client name
+	Gen         // a generation tag or compatible string
+	Warn        // a problem line
+	Dim         // secondary detail
 )
 
 // Painter colours text by style; nil prints plain text.
