@@ -12,7 +12,9 @@ const (
 	exitOK       = 0
 	exitError    = 1 // the tool failed: unreadable input, malformed data
 	exitUsage    = 2 // bad flags or arguments
-	exitFindings = 4 // the check found problems or the inputs differ
+	exitFindings = 4  // the check found problems or the inputs differ
+	exitReject   = 8  // the next kernel would reject the state, or data was lost
+	exitUnbumped = 16 // a layout changed without a compatible-string bump
 )
 
 // exitCodeError ends a command with a given exit code after it has printed
