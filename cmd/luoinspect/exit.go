@@ -10,8 +10,8 @@ import (
 // Exit codes form a bitmask, documented in docs/cli.md.
 const (
 	exitOK       = 0
-	exitError    = 1 // the tool failed: unreadable input, malformed data
-	exitUsage    = 2 // bad flags or arguments
+	exitError    = 1  // the tool failed: unreadable input, malformed data
+	exitUsage    = 2  // bad flags or arguments
 	exitFindings = 4  // the check found problems or the inputs differ
 	exitReject   = 8  // the next kernel would reject the state, or data was lost
 	exitUnbumped = 16 // a layout changed without a compatible-string bump
