@@ -26,7 +26,17 @@ type Encoded struct {
 	// Preserved lists every block the state asks KHO to preserve; the
 	// preserved-memory map covers exactly these.
 	Preserved []phys.Block
+	// Scratch is the scratch area handed to the next kernel: ScratchSize
+	// bytes at the first ScratchAlign boundary above the state.
+	Scratch []kho.Scratch
 }
+
+// Scratch placement used by Encode (the kernel sizes scratch from its own
+// memblock usage; any free, aligned area will do for a model).
+const (
+	ScratchSize  = 64 << 20
+	ScratchAlign = 2 << 20
+)
 
 // Encode lays out the state a spec describes the way the kernel would:
 // memfd folio arrays in vmalloc areas, the LUO blob and its arrays or block
@@ -79,6 +89,8 @@ func Encode(spec *Spec) (*Encoded, error) {
 	var page []byte
 	e.RootAddr, page = a.AllocUnpreserved(0)
 	copy(page, e.RootPage)
+	end := a.End()
+	e.Scratch = []kho.Scratch{{Addr: (end + ScratchAlign - 1) &^ (ScratchAlign - 1), Size: ScratchSize}}
 	return e, nil
 }
 

@@ -68,3 +68,6 @@ func (a *Allocator) Reserve(order uint) uint64 {
 func (a *Allocator) Preserve(addr uint64, order uint) {
 	a.Preserved = append(a.Preserved, Block{addr, order})
 }
+
+// End returns the first address above every block handed out so far.
+func (a *Allocator) End() uint64 { return a.next }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,4 +101,93 @@ func TestHumanSize(t *testing.T) {
 			t.Errorf("HumanSize(%d) = %q, want %q", n, got, want)
 		}
 	}
+}
+
+// TestJSONSchemaDoc keeps docs/state.schema.json equal to JSONSchema.
+func TestJSONSchemaDoc(t *testing.T) {
+	b, err := JSONSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, '\n')
+	path := filepath.Join("..", "docs", "state.schema.json")
+	if *update {
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(b, want) {
+		t.Fatalf("docs/state.schema.json is stale (go test ./render -update): %v", err)
+	}
+}
+
+// TestGoldenMatchesSchema checks every golden document against the schema's
+// required fields and property names (a small structural check, not a full
+// JSON Schema validator).
+func TestGoldenMatchesSchema(t *testing.T) {
+	raw, _ := JSONSchema()
+	var schema map[string]any
+	json.Unmarshal(raw, &schema)
+	for _, name := range handover.SampleNames() {
+		data, err := os.ReadFile(filepath.Join("testdata", "golden", name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc any
+		json.Unmarshal(data, &doc)
+		if err := conforms(doc, schema, "$"); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func conforms(v any, s map[string]any, at string) error {
+	switch s["type"] {
+	case "object":
+		m, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: not an object", at)
+		}
+		props, _ := s["properties"].(map[string]any)
+		for k, val := range m {
+			ps, ok := props[k].(map[string]any)
+			if !ok {
+				return fmt.Errorf("%s.%s: not in the schema", at, k)
+			}
+			if err := conforms(val, ps, at+"."+k); err != nil {
+				return err
+			}
+		}
+		req, _ := s["required"].([]any)
+		for _, r := range req {
+			if _, ok := m[r.(string)]; !ok {
+				return fmt.Errorf("%s: %s missing", at, r)
+			}
+		}
+	case "array":
+		l, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("%s: not an array", at)
+		}
+		for i, el := range l {
+			if err := conforms(el, s["items"].(map[string]any), fmt.Sprintf("%s[%d]", at, i)); err != nil {
+				return err
+			}
+		}
+	case "string":
+		if _, ok := v.(string); !ok {
+			return fmt.Errorf("%s: not a string", at)
+		}
+	case "integer":
+		if f, ok := v.(float64); !ok || f != float64(int64(f)) {
+			return fmt.Errorf("%s: not an integer", at)
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			return fmt.Errorf("%s: not a boolean", at)
+		}
+	}
+	return nil
 }
