@@ -1,80 +1,37 @@
 package fdt
 
-// Helpers for oracle_test.go: building and running the libfdt oracle
-// (testdata/oracle/libfdt_ops.c), an interpreter that runs the same op
-// scripts through SeqWriter, Editor and Parse, and script builders.
+// Helpers for oracle_test.go: the libfdt oracle (internal/libfdtoracle),
+// an interpreter that runs the same op scripts through SeqWriter, Editor
+// and Parse, and the Go side of the comparisons.
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	ora "github.com/luoinspect/luoinspect/internal/libfdtoracle"
 )
 
-// oracle runs the C program and, when available, dtc.
-type oracle struct {
-	bin string // compiled libfdt_ops
-	dtc string // path of dtc, or "" when it is missing
-}
+// oracle is the libfdt oracle; dtc is optional except where a test calls
+// NeedDTC.
+type oracle struct{ *ora.Oracle }
 
-// oracleUnavailable skips the test, or fails it when
-// LUOINSPECT_REQUIRE_ORACLES=1 demands that the oracles run.
-func oracleUnavailable(t testing.TB, format string, args ...any) {
+// buildOracle returns the oracle (built once per test binary). Without
+// dtc the dtc-made cases and round trips are left out, unless
+// LUOINSPECT_REQUIRE_ORACLES=1 demands them.
+func buildOracle(t testing.TB) *oracle {
 	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("LUOINSPECT_REQUIRE_ORACLES") == "1" {
-		t.Fatalf("LUOINSPECT_REQUIRE_ORACLES=1 but %s", msg)
-	}
-	t.Skipf("libfdt oracle unavailable: %s (install gcc, libfdt-dev and device-tree-compiler)", msg)
-}
-
-// buildOracle compiles libfdt_ops.c into dir.
-func buildOracle(t testing.TB, dir string) *oracle {
-	t.Helper()
-	gcc, err := exec.LookPath("gcc")
-	if err != nil {
-		oracleUnavailable(t, "gcc not found")
-	}
-	src, err := filepath.Abs(filepath.Join("..", "testdata", "oracle", "libfdt_ops.c"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(src); err != nil {
-		t.Fatalf("oracle source: %v", err)
-	}
-	bin := filepath.Join(dir, "libfdt_ops")
-	out, err := exec.Command(gcc, "-O2", "-Wall", "-o", bin, src, "-lfdt").CombinedOutput()
-	if err != nil {
-		if bytes.Contains(out, []byte("libfdt.h")) || bytes.Contains(out, []byte("-lfdt")) {
-			oracleUnavailable(t, "libfdt headers or library missing: %s", bytes.TrimSpace(out))
+	o := ora.Get(t)
+	if o.DTC == "" {
+		if ora.Required() {
+			t.Fatalf("%s=1 but dtc not found", ora.RequireEnv)
 		}
-		t.Fatalf("gcc %s: %v\n%s", src, err, out)
-	}
-	o := &oracle{bin: bin}
-	if p, err := exec.LookPath("dtc"); err == nil {
-		o.dtc = p
-	} else if os.Getenv("LUOINSPECT_REQUIRE_ORACLES") == "1" {
-		t.Fatalf("LUOINSPECT_REQUIRE_ORACLES=1 but dtc not found")
-	} else {
 		t.Log("dtc not found: the dtc-made cases and dtc round trips are left out")
 	}
-	return o
-}
-
-// needDTC skips a test that cannot do without dtc when it is missing.
-func (o *oracle) needDTC(t testing.TB) {
-	t.Helper()
-	if o.dtc == "" {
-		oracleUnavailable(t, "dtc not found")
-	}
+	return &oracle{o}
 }
 
 // oracleCResult is what the C program reported for a script.
@@ -91,83 +48,12 @@ type oracleCResult struct {
 // run feeds script to the C program.
 func (o *oracle) run(t testing.TB, script string) *oracleCResult {
 	t.Helper()
-	cmd := exec.Command(o.bin)
-	cmd.Stdin = strings.NewReader(script)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatalf("running %s: %v", o.bin, err)
+	r := o.Run(t, script)
+	c := &oracleCResult{log: r.Log, checks: r.Checks, total: r.TotalSize, buffer: r.Buffer}
+	if r.Err != nil {
+		c.errLine, c.errName, c.errText = r.Err.Line, r.Err.Name, r.Err.Text
 	}
-	r := &oracleCResult{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 1<<26)
-	for sc.Scan() {
-		line := sc.Text()
-		word, rest, _ := strings.Cut(line, " ")
-		switch word {
-		case "error":
-			r.errText = line
-			name, after, _ := strings.Cut(rest, " line ")
-			r.errName = name
-			n, _, _ := strings.Cut(after, ":")
-			r.errLine, _ = strconv.Atoi(n)
-		case "check":
-			r.checks = append(r.checks, rest)
-			if rest == "OK" {
-				r.log = append(r.log, "check OK")
-			} else {
-				r.log = append(r.log, "check FAIL")
-			}
-		case "node", "prop", "walk", "lookup":
-			r.log = append(r.log, line)
-		case "totalsize":
-			r.total, _ = strconv.Atoi(rest)
-		case "buffer":
-			r.buffer = oracleUnhex(rest)
-		default:
-			t.Fatalf("oracle printed %q", line)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err != nil && r.errLine == 0 {
-		t.Fatalf("oracle failed without an error line: %v\n%s", err, stderr.Bytes())
-	}
-	return r
-}
-
-// dtcRoundTrip passes blob through "dtc -I dtb -O dtb". -f keeps dtc from
-// refusing blobs that libfdt writes happily (duplicate names).
-func (o *oracle) dtcRoundTrip(t testing.TB, blob []byte, extra ...string) []byte {
-	t.Helper()
-	args := append([]string{"-I", "dtb", "-O", "dtb", "-q", "-f"}, extra...)
-	cmd := exec.Command(o.dtc, append(args, "-o", "-", "-")...)
-	cmd.Stdin = bytes.NewReader(blob)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("dtc -I dtb: %v\n%s", err, stderr.Bytes())
-	}
-	return out
-}
-
-// dtcCompile compiles DTS source with dtc.
-func (o *oracle) dtcCompile(t testing.TB, dts string, extra ...string) []byte {
-	t.Helper()
-	args := append([]string{"-I", "dts", "-O", "dtb", "-q"}, extra...)
-	cmd := exec.Command(o.dtc, append(args, "-o", "-", "-")...)
-	cmd.Stdin = strings.NewReader(dts)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("dtc -I dts: %v\n%s\n%s", err, stderr.Bytes(), dts)
-	}
-	return out
+	return c
 }
 
 // oracleGoResult is what our package did with a script.
@@ -232,7 +118,7 @@ func runGoScript(script string) *oracleGoResult {
 			}
 			err = w.BeginNode(name)
 		case "prop":
-			err = w.Property(arg(0), oracleUnhex(arg(1)))
+			err = w.Property(arg(0), ora.Unhex(arg(1)))
 		case "prop_str":
 			_, s, _ := strings.Cut(rest, " ")
 			err = w.PropertyString(arg(0), s)
@@ -251,7 +137,7 @@ func runGoScript(script string) *oracleGoResult {
 			cur = w.Buffer()
 			blob = func() []byte { return b }
 		case "load":
-			cur, w, e = oracleUnhex(arg(0)), nil, nil
+			cur, w, e = ora.Unhex(arg(0)), nil, nil
 			c := cur
 			blob = func() []byte { return c[:min(len(c), int(oracleWord(c, 4)))] }
 		case "open_into":
@@ -264,7 +150,7 @@ func runGoScript(script string) *oracleGoResult {
 		case "add_subnode":
 			edit(func(e *Editor) error { return e.AddSubnode(arg(0), arg(1)) })
 		case "setprop":
-			edit(func(e *Editor) error { return e.SetProp(arg(0), arg(1), oracleUnhex(arg(2))) })
+			edit(func(e *Editor) error { return e.SetProp(arg(0), arg(1), ora.Unhex(arg(2))) })
 		case "setprop_u64le":
 			edit(func(e *Editor) error { return e.SetPropU64LE(arg(0), arg(1), oracleAtou64(arg(2))) })
 		case "delprop":
@@ -312,7 +198,7 @@ func oracleGoWalk(data []byte) []string {
 	for n := range t.Nodes() {
 		out = append(out, "node "+n.Path())
 		for _, p := range n.Properties() {
-			out = append(out, fmt.Sprintf("prop %s %d %s", p.Name, len(p.Value), oracleHex(p.Value)))
+			out = append(out, fmt.Sprintf("prop %s %d %s", p.Name, len(p.Value), ora.Hex(p.Value)))
 		}
 	}
 	return append(out, "walk OK")
@@ -368,98 +254,4 @@ func oracleAtou64(s string) uint64 {
 		panic(err)
 	}
 	return n
-}
-
-func oracleUnhex(s string) []byte {
-	if s == "-" || s == "" {
-		return []byte{}
-	}
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-func oracleHex(b []byte) string {
-	if len(b) == 0 {
-		return "-"
-	}
-	return hex.EncodeToString(b)
-}
-
-// firstDiff describes where a and b first differ, with some context.
-func oracleFirstDiff(a, b []byte) string {
-	n := min(len(a), len(b))
-	i := 0
-	for i < n && a[i] == b[i] {
-		i++
-	}
-	if i == n && len(a) == len(b) {
-		return "equal"
-	}
-	lo, hi := max(0, i-8), i+24
-	win := func(x []byte) string { return hex.EncodeToString(x[min(lo, len(x)):min(hi, len(x))]) }
-	return fmt.Sprintf("lengths %d/%d, first difference at 0x%x:\n  libfdt [0x%x:] %s\n  ours   [0x%x:] %s",
-		len(a), len(b), i, lo, win(a), lo, win(b))
-}
-
-// Script builders. Each returns op lines; script joins them.
-
-func opScript(parts ...any) string {
-	var b strings.Builder
-	for _, l := range opLines(parts...) {
-		b.WriteString(l)
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
-func opLines(parts ...any) []string {
-	var out []string
-	for _, p := range parts {
-		switch v := p.(type) {
-		case string:
-			out = append(out, v)
-		case []string:
-			out = append(out, v...)
-		case []any:
-			out = append(out, opLines(v...)...)
-		default:
-			panic(fmt.Sprintf("flat: %T", p))
-		}
-	}
-	return out
-}
-
-// seqOps wraps body in create/finish_rsv … finish.
-func seqOps(size int, body ...any) []string {
-	return opLines(fmt.Sprintf("create %d", size), "finish_rsv", opLines(body...), "finish")
-}
-
-// nodeOps wraps body in begin/end; name "-" is the root.
-func nodeOps(name string, body ...any) []string {
-	return opLines("begin "+name, opLines(body...), "end")
-}
-
-func propOp(name string, v []byte) string    { return "prop " + name + " " + oracleHex(v) }
-func propStrOp(name, s string) string        { return "prop_str " + name + " " + s }
-func propU64Op(name string, v uint64) string { return fmt.Sprintf("prop_u64le %s %#x", name, v) }
-func setpropOp(path, name string, v []byte) string {
-	return "setprop " + path + " " + name + " " + oracleHex(v)
-}
-func setpropU64Op(path, name string, v uint64) string {
-	return fmt.Sprintf("setprop_u64le %s %s %#x", path, name, v)
-}
-func loadOp(blob []byte) string { return "load " + oracleHex(blob) }
-
-func oracleLE64(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
-
-// seqBytes returns n bytes counting up from start.
-func countingBytes(start byte, n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = start + byte(i)
-	}
-	return b
 }

@@ -1,7 +1,7 @@
 package fdt
 
-// Differential tests against the real libfdt. testdata/oracle/libfdt_ops.c
-// runs an op script with libfdt; runGo runs the same script with SeqWriter,
+// Differential tests against the real libfdt. The oracle of
+// internal/libfdtoracle runs an op script with libfdt; runGoScript runs the same script with SeqWriter,
 // Editor and Parse. For every case both must produce the same bytes: the
 // exact blob and the whole working buffer, leftovers after totalsize
 // included. Every resulting blob, and its "dtc -I dtb -O dtb" round trip,
@@ -23,6 +23,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	ora "github.com/luoinspect/luoinspect/internal/libfdtoracle"
 )
 
 type oracleCase struct {
@@ -38,7 +40,7 @@ type oracleCase struct {
 }
 
 func TestOracle(t *testing.T) {
-	o := buildOracle(t, t.TempDir())
+	o := buildOracle(t)
 	t.Run("Cases", func(t *testing.T) {
 		cases := oracleCases(t, o)
 		counts := map[string]int{}
@@ -93,7 +95,7 @@ func TestOracle(t *testing.T) {
 func oracleBehaviourTest(t *testing.T, o *oracle) {
 	run := func(t *testing.T, parts ...any) (blob, buf []byte) {
 		t.Helper()
-		blob, c := oracleCompare(t, o, oracleCase{script: opScript(parts...)})
+		blob, c := oracleCompare(t, o, oracleCase{script: ora.Join(parts...)})
 		if blob == nil {
 			t.Fatalf("script failed: %s", c.errText)
 		}
@@ -101,13 +103,13 @@ func oracleBehaviourTest(t *testing.T, o *oracle) {
 	}
 	t.Run("kho-root-152-bytes-as-documented", func(t *testing.T) {
 		blob, buf := run(t, khoRootOps("kho-v1"))
-		want := oracleUnhex("d00dfeed00000098000000400000007800000030000000110000001000000000" +
+		want := ora.Unhex("d00dfeed00000098000000400000007800000030000000110000001000000000" +
 			"0000002000000038" + strings.Repeat("00", 24) +
 			"0000000100000000" + "000000030000000700000015" + "6b686f2d76310000" +
 			"000000030000000800000000" + "0040be1601000000" + "0000000200000009" +
-			oracleHex([]byte("preserved-memory-map\x00compatible\x00")))
+			ora.Hex([]byte("preserved-memory-map\x00compatible\x00")))
 		if !bytes.Equal(blob, want) {
-			t.Errorf("fdt-layout.md §2.4: %s", oracleFirstDiff(want, blob))
+			t.Errorf("fdt-layout.md §2.4: %s", ora.FirstDiff(want, blob))
 		}
 		// fdt_finish leaves the strings where they were built.
 		if !bytes.HasSuffix(buf, []byte("preserved-memory-map\x00compatible\x00")) {
@@ -115,8 +117,8 @@ func oracleBehaviourTest(t *testing.T, o *oracle) {
 		}
 	})
 	t.Run("suffix-sharing", func(t *testing.T) {
-		blob, _ := run(t, seqOps(4096, nodeOps("-",
-			propOp("linux,phandle", []byte{0, 0, 0, 1}), propOp("phandle", []byte{0, 0, 0, 1}))))
+		blob, _ := run(t, ora.SeqOps(4096, ora.NodeOps("-",
+			ora.PropOp("linux,phandle", []byte{0, 0, 0, 1}), ora.PropOp("phandle", []byte{0, 0, 0, 1}))))
 		tr, err := Parse(blob)
 		if err != nil {
 			t.Fatal(err)
@@ -127,7 +129,7 @@ func oracleBehaviourTest(t *testing.T, o *oracle) {
 		}
 	})
 	t.Run("newest-first-and-stale-strings", func(t *testing.T) {
-		k3 := opLines(khoRootOps("kho-v3"),
+		k3 := ora.Lines(khoRootOps("kho-v3"),
 			khoAddOps("memblock", khoClient(3, "/memblock", 1, 2)...),
 			khoAddOps("LUO", khoClient(3, "/LUO", 3, 4)...))
 		blob, buf := run(t, k3)
@@ -168,8 +170,8 @@ func oracleBehaviourTest(t *testing.T, o *oracle) {
 	// dereferences that NULL name and crashes (later libfdt checks
 	// "!name || *name || len" and returns BADSTRUCTURE). Parse must reject.
 	t.Run("pre-v16-empty-root-name", func(t *testing.T) {
-		o.needDTC(t)
-		blob := o.dtcCompile(t, "/dts-v1/;\n/ { a = <1>; n { b = <2>; }; };\n", "-V", "16")
+		o.NeedDTC(t)
+		blob := o.DTCCompile(t, "/dts-v1/;\n/ { a = <1>; n { b = <2>; }; };\n", "-V", "16")
 		for _, v := range []uint32{3, 15} {
 			m := bytes.Clone(blob)
 			binary.BigEndian.PutUint32(m[0x14:], v)
@@ -183,7 +185,7 @@ func oracleBehaviourTest(t *testing.T, o *oracle) {
 		// Shrinking "kho-v1\0" to 5 bytes keeps "1\0\0" as padding; a new
 		// 3-byte property gets whatever byte was spliced over as padding.
 		blob, _ := run(t, khoRootOps("kho-v1"), "open_into 4096",
-			setpropOp("/", "compatible", []byte("abcde")), setpropOp("/", "n3", []byte{0xe0, 0xe1, 0xe2}), "pack")
+			ora.SetPropOp("/", "compatible", []byte("abcde")), ora.SetPropOp("/", "n3", []byte{0xe0, 0xe1, 0xe2}), "pack")
 		if !bytes.Contains(blob, []byte("abcde1\x00\x00")) {
 			t.Errorf("shrunk value's padding is not the old bytes: %x", blob)
 		}
@@ -236,7 +238,7 @@ func oracleCompare(t *testing.T, o *oracle, oc oracleCase) ([]byte, *oracleCResu
 		// A failed edit must leave the buffer as libfdt leaves it (rolled
 		// back strings, spliced bytes).
 		if g.editing && !bytes.Equal(c.buffer, g.buffer) {
-			t.Errorf("buffer after the failed op differs: %s", oracleFirstDiff(c.buffer, g.buffer))
+			t.Errorf("buffer after the failed op differs: %s", ora.FirstDiff(c.buffer, g.buffer))
 		}
 		return nil, c
 	}
@@ -245,10 +247,10 @@ func oracleCompare(t *testing.T, o *oracle, oc oracleCase) ([]byte, *oracleCResu
 	}
 	want := c.buffer[:c.total]
 	if !bytes.Equal(want, g.blob) {
-		t.Errorf("exact blob differs: %s", oracleFirstDiff(want, g.blob))
+		t.Errorf("exact blob differs: %s", ora.FirstDiff(want, g.blob))
 	}
 	if !oc.blobOnly && !bytes.Equal(c.buffer, g.buffer) {
-		t.Errorf("whole buffer differs: %s", oracleFirstDiff(c.buffer, g.buffer))
+		t.Errorf("whole buffer differs: %s", ora.FirstDiff(c.buffer, g.buffer))
 	}
 	// The layout rules of fdt-layout.md §2.2 and §3.2, checked on libfdt.
 	h := decodeHeader(want)
@@ -274,13 +276,13 @@ func oracleCompare(t *testing.T, o *oracle, oc oracleCase) ([]byte, *oracleCResu
 func oracleParserAgreement(t *testing.T, o *oracle, blob []byte) {
 	t.Helper()
 	blobs := [][]byte{blob}
-	if o.dtc != "" {
-		blobs = append(blobs, o.dtcRoundTrip(t, blob))
+	if o.DTC != "" {
+		blobs = append(blobs, o.DTCRoundTrip(t, blob))
 	}
 	var s []string
 	var glog []string
 	for i, b := range blobs {
-		s = append(s, loadOp(b), "check", "walk")
+		s = append(s, ora.LoadOp(b), "check", "walk")
 		tr, err := Parse(b)
 		if err != nil {
 			glog = append(glog, "check FAIL")
@@ -290,7 +292,7 @@ func oracleParserAgreement(t *testing.T, o *oracle, blob []byte) {
 		}
 		glog = append(glog, oracleGoWalk(b)...)
 	}
-	c := o.run(t, opScript(s))
+	c := o.run(t, ora.Join(s))
 	for i, r := range c.checks {
 		if r != "OK" {
 			t.Errorf("libfdt rejects blob %d (%d bytes, 1 = dtc round trip): %s", i, len(blobs[i]), r)
@@ -324,7 +326,7 @@ func oracleCheckEncode(t *testing.T, what string, tr *Tree, blob []byte) {
 	if err != nil {
 		t.Errorf("%s: Encode: %v", what, err)
 	} else if !bytes.Equal(out, blob) {
-		t.Errorf("%s: Encode differs: %s", what, oracleFirstDiff(blob, out))
+		t.Errorf("%s: Encode differs: %s", what, ora.FirstDiff(blob, out))
 	}
 }
 
@@ -351,52 +353,52 @@ func oracleLineDiff(a, b []string) string {
 // Tree shapes used by several cases.
 
 func khoRootOps(compat string) []string {
-	return seqOps(4096, nodeOps("-",
-		propStrOp("compatible", compat),
-		propU64Op("preserved-memory-map", 0x116be4000)))
+	return ora.SeqOps(4096, ora.NodeOps("-",
+		ora.PropStrOp("compatible", compat),
+		ora.PropU64Op("preserved-memory-map", 0x116be4000)))
 }
 
 // khoAddOps imitates kho_add_subtree: open_into in place, add the node,
 // set its properties in call order, pack.
 func khoAddOps(name string, props ...string) []string {
-	return opLines("open_into 4096", "add_subnode / "+name, props, "pack")
+	return ora.Lines("open_into 4096", "add_subnode / "+name, props, "pack")
 }
 
 // khoClient returns the setprop calls a client of generation gen makes.
 func khoClient(gen int, path string, phys, size uint64) []string {
 	switch gen {
 	case 1:
-		return []string{setpropU64Op(path, "fdt", phys)}
+		return []string{ora.SetPropU64Op(path, "fdt", phys)}
 	case 2:
-		return []string{setpropU64Op(path, "preserved-data", phys)}
+		return []string{ora.SetPropU64Op(path, "preserved-data", phys)}
 	default:
-		return []string{setpropU64Op(path, "preserved-data", phys), setpropU64Op(path, "blob-size", size)}
+		return []string{ora.SetPropU64Op(path, "preserved-data", phys), ora.SetPropU64Op(path, "blob-size", size)}
 	}
 }
 
 func luoOps(flb bool) []string {
 	body := []any{
-		propStrOp("compatible", "luo-v1"),
-		propU64Op("liveupdate-number", 3),
-		nodeOps("luo-session",
-			propStrOp("compatible", "luo-session-v2"),
-			propU64Op("luo-session-header", 0x10a400000)),
+		ora.PropStrOp("compatible", "luo-v1"),
+		ora.PropU64Op("liveupdate-number", 3),
+		ora.NodeOps("luo-session",
+			ora.PropStrOp("compatible", "luo-session-v2"),
+			ora.PropU64Op("luo-session-header", 0x10a400000)),
 	}
 	if flb {
-		body = append(body, nodeOps("luo-flb",
-			propStrOp("compatible", "luo-flb-v1"),
-			propU64Op("luo-flb-header", 0x10a500000)))
+		body = append(body, ora.NodeOps("luo-flb",
+			ora.PropStrOp("compatible", "luo-flb-v1"),
+			ora.PropU64Op("luo-flb-header", 0x10a500000)))
 	}
-	return seqOps(4096, nodeOps("-", body...))
+	return ora.SeqOps(4096, ora.NodeOps("-", body...))
 }
 
 func memblockOps() []string {
-	return seqOps(4096, nodeOps("-",
-		propStrOp("compatible", "memblock-v1"),
-		nodeOps("ramoops",
-			propStrOp("compatible", "reserve-mem-v1"),
-			propU64Op("start", 0x180000000),
-			propU64Op("size", 0x100000))))
+	return ora.SeqOps(4096, ora.NodeOps("-",
+		ora.PropStrOp("compatible", "memblock-v1"),
+		ora.NodeOps("ramoops",
+			ora.PropStrOp("compatible", "reserve-mem-v1"),
+			ora.PropU64Op("start", 0x180000000),
+			ora.PropU64Op("size", 0x100000))))
 }
 
 func deepNodeOps(levels int, withProps bool) []any {
@@ -404,7 +406,7 @@ func deepNodeOps(levels int, withProps bool) []any {
 	for i := range levels {
 		open = append(open, fmt.Sprintf("begin level%d", i))
 		if withProps {
-			open = append(open, propOp(fmt.Sprintf("depth-%d", i%7), countingBytes(byte(i), i%9)))
+			open = append(open, ora.PropOp(fmt.Sprintf("depth-%d", i%7), ora.CountingBytes(byte(i), i%9)))
 		}
 		closing = append(closing, "end")
 	}
@@ -465,87 +467,87 @@ func reorderBlocks(t *testing.T, blob []byte, order string) []byte {
 func oracleCases(t *testing.T, o *oracle) []oracleCase {
 	var cs []oracleCase
 	add := func(layout, name string, total int, fail string, parts ...any) {
-		cs = append(cs, oracleCase{name: name, layout: layout, script: opScript(parts...), total: total, fail: fail})
+		cs = append(cs, oracleCase{name: name, layout: layout, script: ora.Join(parts...), total: total, fail: fail})
 	}
 	seq := func(name string, total int, parts ...any) { add("seq", name, total, "", parts...) }
 	rw := func(name string, total int, parts ...any) { add("rw", name, total, "", parts...) }
 
 	// Sequential-write mode.
-	seq("empty-root", 80, seqOps(4096, nodeOps("-")))
-	seq("empty-root-exact-buffer", 80, seqOps(80, nodeOps("-")))
-	add("seq", "empty-root-one-byte-short", 0, "FDT_ERR_NOSPACE", seqOps(79, nodeOps("-")))
+	seq("empty-root", 80, ora.SeqOps(4096, ora.NodeOps("-")))
+	seq("empty-root-exact-buffer", 80, ora.SeqOps(80, ora.NodeOps("-")))
+	add("seq", "empty-root-one-byte-short", 0, "FDT_ERR_NOSPACE", ora.SeqOps(79, ora.NodeOps("-")))
 	var many []any
 	for i := range 64 {
-		many = append(many, propOp(fmt.Sprintf("prop-%02d", i), countingBytes(byte(i), i%13)))
+		many = append(many, ora.PropOp(fmt.Sprintf("prop-%02d", i), ora.CountingBytes(byte(i), i%13)))
 	}
-	seq("many-properties", 0, seqOps(4096, nodeOps("-", many...)))
-	seq("suffix-linux-phandle-then-phandle", 0, seqOps(4096, nodeOps("-",
+	seq("many-properties", 0, ora.SeqOps(4096, ora.NodeOps("-", many...)))
+	seq("suffix-linux-phandle-then-phandle", 0, ora.SeqOps(4096, ora.NodeOps("-",
 		"prop_u32 linux,phandle 1", "prop_u32 phandle 1")))
-	seq("suffix-phandle-then-linux-phandle", 0, seqOps(4096, nodeOps("-",
+	seq("suffix-phandle-then-linux-phandle", 0, ora.SeqOps(4096, ora.NodeOps("-",
 		"prop_u32 phandle 0x12345678", "prop_u32 linux,phandle 0xffffffff")))
-	seq("suffix-preserved-data-then-data", 0, seqOps(4096, nodeOps("-",
-		propU64Op("preserved-data", 1), nodeOps("x", propU64Op("data", 2)))))
-	seq("suffix-data-then-preserved-data", 0, seqOps(4096, nodeOps("-",
-		propU64Op("data", 1), nodeOps("x", propU64Op("preserved-data", 2)))))
-	seq("suffix-chain", 0, seqOps(4096, nodeOps("-",
-		propStrOp("vendor,compatible", "a"), propStrOp("compatible", "b"), propStrOp("patible", "c"),
-		propStrOp("le", "d"), propStrOp("e", "e"), propStrOp("vendor,compatible", "f"))))
-	seq("empty-property-name", 0, seqOps(4096, nodeOps("-", propStrOp("name", "x"), propOp("", []byte{7}))))
-	seq("deep-nesting-50", 0, seqOps(4096, nodeOps("-", deepNodeOps(50, false)...)))
-	seq("deep-nesting-50-with-properties", 0, seqOps(8192, nodeOps("-", deepNodeOps(50, true)...)))
+	seq("suffix-preserved-data-then-data", 0, ora.SeqOps(4096, ora.NodeOps("-",
+		ora.PropU64Op("preserved-data", 1), ora.NodeOps("x", ora.PropU64Op("data", 2)))))
+	seq("suffix-data-then-preserved-data", 0, ora.SeqOps(4096, ora.NodeOps("-",
+		ora.PropU64Op("data", 1), ora.NodeOps("x", ora.PropU64Op("preserved-data", 2)))))
+	seq("suffix-chain", 0, ora.SeqOps(4096, ora.NodeOps("-",
+		ora.PropStrOp("vendor,compatible", "a"), ora.PropStrOp("compatible", "b"), ora.PropStrOp("patible", "c"),
+		ora.PropStrOp("le", "d"), ora.PropStrOp("e", "e"), ora.PropStrOp("vendor,compatible", "f"))))
+	seq("empty-property-name", 0, ora.SeqOps(4096, ora.NodeOps("-", ora.PropStrOp("name", "x"), ora.PropOp("", []byte{7}))))
+	seq("deep-nesting-50", 0, ora.SeqOps(4096, ora.NodeOps("-", deepNodeOps(50, false)...)))
+	seq("deep-nesting-50-with-properties", 0, ora.SeqOps(8192, ora.NodeOps("-", deepNodeOps(50, true)...)))
 	seq("reserve-entries", 0, "create 4096", "rsv 0x1000 0x2000", "rsv 0xffffffff00000000 0x1",
-		"rsv 0 0x10", "finish_rsv", nodeOps("-", propStrOp("compatible", "rsv")), "finish")
+		"rsv 0 0x10", "finish_rsv", ora.NodeOps("-", ora.PropStrOp("compatible", "rsv")), "finish")
 	var rsvs []string
 	for i := range 20 {
 		rsvs = append(rsvs, fmt.Sprintf("rsv %#x %#x", uint64(i)<<32, 4096*(i+1)))
 	}
-	seq("reserve-entries-20", 0, "create 4096", rsvs, "finish_rsv", nodeOps("-"), "finish")
-	seq("zero-length-properties", 0, seqOps(4096, nodeOps("-",
-		propOp("empty", nil), propOp("also-empty", nil), nodeOps("n", propOp("empty", nil)))))
+	seq("reserve-entries-20", 0, "create 4096", rsvs, "finish_rsv", ora.NodeOps("-"), "finish")
+	seq("zero-length-properties", 0, ora.SeqOps(4096, ora.NodeOps("-",
+		ora.PropOp("empty", nil), ora.PropOp("also-empty", nil), ora.NodeOps("n", ora.PropOp("empty", nil)))))
 	var odd []any
 	for n := 1; n <= 9; n++ {
-		odd = append(odd, propOp(fmt.Sprintf("len%d", n), countingBytes(0xa0, n)))
+		odd = append(odd, ora.PropOp(fmt.Sprintf("len%d", n), ora.CountingBytes(0xa0, n)))
 	}
-	seq("odd-length-values", 0, seqOps(4096, nodeOps("-", odd...)))
-	seq("strings-and-lists", 0, seqOps(4096, nodeOps("-",
-		propStrOp("bootargs", "console=ttyS0 root=/dev/vda quiet"), propStrOp("empty-string", ""),
-		propOp("list", []byte("first\x00second\x00\x00fourth\x00")), "prop_strs compatible vendor,board generic-board",
+	seq("odd-length-values", 0, ora.SeqOps(4096, ora.NodeOps("-", odd...)))
+	seq("strings-and-lists", 0, ora.SeqOps(4096, ora.NodeOps("-",
+		ora.PropStrOp("bootargs", "console=ttyS0 root=/dev/vda quiet"), ora.PropStrOp("empty-string", ""),
+		ora.PropOp("list", []byte("first\x00second\x00\x00fourth\x00")), "prop_strs compatible vendor,board generic-board",
 		"prop_strs one-string only")))
-	seq("duplicate-property-names", 0, seqOps(4096, nodeOps("-",
-		propU64Op("data", 1), propU64Op("data", 2), propStrOp("data", "three"))))
+	seq("duplicate-property-names", 0, ora.SeqOps(4096, ora.NodeOps("-",
+		ora.PropU64Op("data", 1), ora.PropU64Op("data", 2), ora.PropStrOp("data", "three"))))
 	var sibs []any
 	for i := range 100 {
-		sibs = append(sibs, nodeOps(fmt.Sprintf("child@%x", i), propU64Op("reg", uint64(i))))
+		sibs = append(sibs, ora.NodeOps(fmt.Sprintf("child@%x", i), ora.PropU64Op("reg", uint64(i))))
 	}
-	seq("many-siblings", 0, seqOps(16384, nodeOps("-", sibs...)))
-	seq("unit-addresses", 0, seqOps(4096, nodeOps("-",
-		nodeOps("memory@0", propOp("reg", countingBytes(0, 16))), nodeOps("memory@80000000"), nodeOps("cpus", nodeOps("cpu@0")))))
+	seq("many-siblings", 0, ora.SeqOps(16384, ora.NodeOps("-", sibs...)))
+	seq("unit-addresses", 0, ora.SeqOps(4096, ora.NodeOps("-",
+		ora.NodeOps("memory@0", ora.PropOp("reg", ora.CountingBytes(0, 16))), ora.NodeOps("memory@80000000"), ora.NodeOps("cpus", ora.NodeOps("cpu@0")))))
 	// fdt_path_offset("/c") takes the first child in blob order that is
 	// "c" or "c@<unit>", here "c@1", even though an exact "c" follows.
-	seq("lookup-unit-address-before-exact", 0, seqOps(4096, nodeOps("-",
-		nodeOps("c@1", propU64Op("reg", 1)), nodeOps("c", propU64Op("reg", 2)))), "lookup /c", "lookup /c@1")
-	seq("long-names", 0, seqOps(4096, nodeOps("-", nodeOps(strings.Repeat("n", 200),
-		propOp(strings.Repeat("p", 100), []byte{1}), propOp(strings.Repeat("p", 99), []byte{2})))))
+	seq("lookup-unit-address-before-exact", 0, ora.SeqOps(4096, ora.NodeOps("-",
+		ora.NodeOps("c@1", ora.PropU64Op("reg", 1)), ora.NodeOps("c", ora.PropU64Op("reg", 2)))), "lookup /c", "lookup /c@1")
+	seq("long-names", 0, ora.SeqOps(4096, ora.NodeOps("-", ora.NodeOps(strings.Repeat("n", 200),
+		ora.PropOp(strings.Repeat("p", 100), []byte{1}), ora.PropOp(strings.Repeat("p", 99), []byte{2})))))
 	for v := 1; v <= 4; v++ {
 		seq(fmt.Sprintf("kho-v%d-root", v), 152, khoRootOps(fmt.Sprintf("kho-v%d", v)))
 	}
-	seq("kho-k1a-finalized-root", 0, seqOps(4096, nodeOps("-",
-		propStrOp("compatible", "kho-v1"), propU64Op("preserved-memory-map", 0x116be4000),
-		nodeOps("memblock", propU64Op("fdt", 0x100000000)), nodeOps("LUO", propU64Op("fdt", 0x100001000)))))
+	seq("kho-k1a-finalized-root", 0, ora.SeqOps(4096, ora.NodeOps("-",
+		ora.PropStrOp("compatible", "kho-v1"), ora.PropU64Op("preserved-memory-map", 0x116be4000),
+		ora.NodeOps("memblock", ora.PropU64Op("fdt", 0x100000000)), ora.NodeOps("LUO", ora.PropU64Op("fdt", 0x100001000)))))
 	seq("luo-6.19", 236, luoOps(false))
 	seq("luo-flb", 311, luoOps(true))
 	seq("memblock", 210, memblockOps())
-	seq("kho-root-exact-buffer", 152, opLines("create 152", khoRootOps("kho-v1")[1:]))
+	seq("kho-root-exact-buffer", 152, ora.Lines("create 152", khoRootOps("kho-v1")[1:]))
 	add("seq", "kho-root-one-byte-short", 0, "FDT_ERR_NOSPACE", "create 151", khoRootOps("kho-v1")[1:])
 	add("seq", "kho-root-small-buffer", 0, "FDT_ERR_NOSPACE", "create 100", khoRootOps("kho-v1")[1:])
-	add("seq", "nospace-at-finish-rsv", 0, "FDT_ERR_NOSPACE", seqOps(48, nodeOps("-")))
-	add("seq", "nospace-at-begin", 0, "FDT_ERR_NOSPACE", seqOps(64, nodeOps("-")))
+	add("seq", "nospace-at-finish-rsv", 0, "FDT_ERR_NOSPACE", ora.SeqOps(48, ora.NodeOps("-")))
+	add("seq", "nospace-at-begin", 0, "FDT_ERR_NOSPACE", ora.SeqOps(64, ora.NodeOps("-")))
 	add("seq", "nospace-name-fits-value-does-not", 0, "FDT_ERR_NOSPACE",
-		seqOps(120, nodeOps("-", propOp("a-rather-long-property-name", countingBytes(0, 40)))))
+		ora.SeqOps(120, ora.NodeOps("-", ora.PropOp("a-rather-long-property-name", ora.CountingBytes(0, 40)))))
 	// fdt_create fails with NOSPACE on a buffer below 48 bytes (the header
 	// rounded up to a reserve entry, where the map starts), before any
 	// other op.
-	add("seq", "create-below-48-bytes", 0, "FDT_ERR_NOSPACE", seqOps(44, nodeOps("-")))
+	add("seq", "create-below-48-bytes", 0, "FDT_ERR_NOSPACE", ora.SeqOps(44, ora.NodeOps("-")))
 
 	// Read-write mode plus fdt_pack: the kho_add_subtree sequences.
 	clientTotal := map[int]int{1: 220, 2: 231, 3: 281}
@@ -557,7 +559,7 @@ func oracleCases(t *testing.T, o *oracle) []oracleCase {
 				khoAddOps("LUO", khoClient(gen, "/LUO", 0x100001000, 4096)...))
 		}
 	}
-	k3 := opLines(khoRootOps("kho-v3"),
+	k3 := ora.Lines(khoRootOps("kho-v3"),
 		khoAddOps("memblock", khoClient(3, "/memblock", 0x100000000, 210)...),
 		khoAddOps("LUO", khoClient(3, "/LUO", 0x100001000, 4096)...))
 	// Editor.Reopen is the kernel's fdt_open_into(root, root, PAGE_SIZE) on
@@ -569,82 +571,82 @@ func oracleCases(t *testing.T, o *oracle) []oracleCase {
 	rw("kho-remove-and-readd", 0, k3, "open_into 4096", "del_node /memblock", "pack",
 		khoAddOps("memblock", khoClient(2, "/memblock", 0x200000000, 0)...))
 	rw("kho-remove-all-then-add-new-name", 0, k3, "open_into 4096", "del_node /memblock", "del_node /LUO", "pack",
-		khoAddOps("kexec-metadata", setpropU64Op("/kexec-metadata", "fdt", 7), setpropU64Op("/kexec-metadata", "data", 8)))
+		khoAddOps("kexec-metadata", ora.SetPropU64Op("/kexec-metadata", "fdt", 7), ora.SetPropU64Op("/kexec-metadata", "data", 8)))
 	rw("setprop-same-length", 220, khoRootOps("kho-v1"),
-		khoAddOps("memblock", setpropU64Op("/memblock", "fdt", 1)),
-		khoAddOps("LUO", setpropU64Op("/LUO", "fdt", 2)),
-		"open_into 4096", setpropU64Op("/LUO", "fdt", 0xffffffffffffffff), setpropOp("/", "compatible", []byte("kho-v9\x00")), "pack")
+		khoAddOps("memblock", ora.SetPropU64Op("/memblock", "fdt", 1)),
+		khoAddOps("LUO", ora.SetPropU64Op("/LUO", "fdt", 2)),
+		"open_into 4096", ora.SetPropU64Op("/LUO", "fdt", 0xffffffffffffffff), ora.SetPropOp("/", "compatible", []byte("kho-v9\x00")), "pack")
 	rw("setprop-shorter", 0, khoRootOps("kho-v1"), "open_into 4096",
-		setpropOp("/", "preserved-memory-map", countingBytes(0x11, 5)), "pack")
+		ora.SetPropOp("/", "preserved-memory-map", ora.CountingBytes(0x11, 5)), "pack")
 	rw("setprop-shorter-unpacked", 0, khoRootOps("kho-v1"), "open_into 4096",
-		setpropOp("/", "preserved-memory-map", countingBytes(0x11, 3)), setpropOp("/", "compatible", []byte("k")))
+		ora.SetPropOp("/", "preserved-memory-map", ora.CountingBytes(0x11, 3)), ora.SetPropOp("/", "compatible", []byte("k")))
 	rw("setprop-longer", 0, khoRootOps("kho-v1"), "open_into 4096",
-		setpropOp("/", "compatible", []byte("kho-v1;radix-v1;vmalloc-v1\x00")),
-		setpropOp("/", "preserved-memory-map", countingBytes(0x40, 13)), "pack")
+		ora.SetPropOp("/", "compatible", []byte("kho-v1;radix-v1;vmalloc-v1\x00")),
+		ora.SetPropOp("/", "preserved-memory-map", ora.CountingBytes(0x40, 13)), "pack")
 	rw("setprop-to-zero-length", 0, khoRootOps("kho-v1"), "open_into 4096",
-		setpropOp("/", "compatible", nil), "pack")
+		ora.SetPropOp("/", "compatible", nil), "pack")
 	rw("setprop-new-odd-lengths-garbage-padding", 0, luoOps(true), "open_into 4096",
-		setpropOp("/luo-session", "n1", countingBytes(0xe0, 1)), setpropOp("/luo-session", "n2", countingBytes(0xe0, 2)),
-		setpropOp("/luo-session", "n3", countingBytes(0xe0, 3)), setpropOp("/", "n5", countingBytes(0xe0, 5)), "pack")
+		ora.SetPropOp("/luo-session", "n1", ora.CountingBytes(0xe0, 1)), ora.SetPropOp("/luo-session", "n2", ora.CountingBytes(0xe0, 2)),
+		ora.SetPropOp("/luo-session", "n3", ora.CountingBytes(0xe0, 3)), ora.SetPropOp("/", "n5", ora.CountingBytes(0xe0, 5)), "pack")
 	rw("setprop-suffix-reuse", 0, khoRootOps("kho-v1"), "open_into 4096",
-		"add_subnode / a", setpropU64Op("/a", "preserved-data", 1), setpropU64Op("/a", "data", 2),
-		"add_subnode / b", setpropU64Op("/b", "map", 3), "pack")
+		"add_subnode / a", ora.SetPropU64Op("/a", "preserved-data", 1), ora.SetPropU64Op("/a", "data", 2),
+		"add_subnode / b", ora.SetPropU64Op("/b", "map", 3), "pack")
 	rw("setprop-suffix-reverse-order", 0, khoRootOps("kho-v1"), "open_into 4096",
-		"add_subnode / a", setpropU64Op("/a", "data", 2), setpropU64Op("/a", "preserved-data", 1), "pack")
+		"add_subnode / a", ora.SetPropU64Op("/a", "data", 2), ora.SetPropU64Op("/a", "preserved-data", 1), "pack")
 	rw("setprop-root-with-children", 0, luoOps(true), "open_into 4096",
-		setpropU64Op("/", "new-root-prop", 5), setpropOp("/", "liveupdate-number", oracleLE64(4)), "pack")
-	rw("edit-unit-address-before-exact", 0, seqOps(4096, nodeOps("-",
-		nodeOps("c@1", propU64Op("reg", 1)), nodeOps("c", propU64Op("reg", 2)))),
-		"open_into 4096", setpropU64Op("/c", "x", 1), "add_subnode /c d", "lookup /c/d", "del_node /c", "lookup /c", "pack")
+		ora.SetPropU64Op("/", "new-root-prop", 5), ora.SetPropOp("/", "liveupdate-number", ora.LE64(4)), "pack")
+	rw("edit-unit-address-before-exact", 0, ora.SeqOps(4096, ora.NodeOps("-",
+		ora.NodeOps("c@1", ora.PropU64Op("reg", 1)), ora.NodeOps("c", ora.PropU64Op("reg", 2)))),
+		"open_into 4096", ora.SetPropU64Op("/c", "x", 1), "add_subnode /c d", "lookup /c/d", "del_node /c", "lookup /c", "pack")
 	rw("delprop", 0, luoOps(true), "open_into 4096", "delprop /luo-flb compatible", "delprop / liveupdate-number", "pack")
 	rw("delprop-then-setprop", 0, luoOps(false), "open_into 4096", "delprop /luo-session luo-session-header",
-		setpropU64Op("/luo-session", "luo-session-header", 9), "pack")
+		ora.SetPropU64Op("/luo-session", "luo-session-header", 9), "pack")
 	rw("del-node-and-readd-stale-strings", 0, memblockOps(), "open_into 4096", "del_node /ramoops", "pack",
-		"open_into 4096", "add_subnode / ramoops", setpropU64Op("/ramoops", "start", 1), "pack")
-	rw("del-node-deep-subtree", 0, seqOps(8192, nodeOps("-", nodeOps("keep"), nodeOps("deep", deepNodeOps(20, true)...),
-		nodeOps("after"))), "open_into 8192", "del_node /deep", "pack")
+		"open_into 4096", "add_subnode / ramoops", ora.SetPropU64Op("/ramoops", "start", 1), "pack")
+	rw("del-node-deep-subtree", 0, ora.SeqOps(8192, ora.NodeOps("-", ora.NodeOps("keep"), ora.NodeOps("deep", deepNodeOps(20, true)...),
+		ora.NodeOps("after"))), "open_into 8192", "del_node /deep", "pack")
 	rw("nested-add", 0, khoRootOps("kho-v2"), "open_into 4096", "add_subnode / a", "add_subnode /a b",
-		"add_subnode /a/b c", setpropU64Op("/a/b/c", "preserved-data", 1), "add_subnode /a b2",
-		setpropU64Op("/a", "fdt", 2), "pack")
+		"add_subnode /a/b c", ora.SetPropU64Op("/a/b/c", "preserved-data", 1), "add_subnode /a b2",
+		ora.SetPropU64Op("/a", "fdt", 2), "pack")
 	rw("open-into-pack-no-edits", 0, khoRootOps("kho-v1"), "open_into 4096", "pack")
 	rw("open-into-only", 4096, khoRootOps("kho-v1"), "open_into 4096")
 	rw("open-into-larger", 0, khoRootOps("kho-v1"), "open_into 8192", "add_subnode / LUO", "pack")
 	rw("open-into-smaller-buffer", 0, khoRootOps("kho-v1"), "open_into 256", "add_subnode / LUO",
-		setpropU64Op("/LUO", "fdt", 1), "pack")
+		ora.SetPropU64Op("/LUO", "fdt", 1), "pack")
 	var cycles []any
 	for i := range 10 {
 		cycles = append(cycles, khoAddOps(fmt.Sprintf("client%d", i), khoClient(3, fmt.Sprintf("/client%d", i), uint64(i)<<12, 100)...))
 	}
 	rw("ten-add-pack-cycles", 0, khoRootOps("kho-v3"), cycles)
 	rw("reserve-entries-kept", 0, "create 4096", "rsv 0x1000 0x2000", "rsv 0x5000 0x1", "finish_rsv",
-		nodeOps("-", propStrOp("compatible", "x")), "finish", "open_into 4096", "add_subnode / n",
-		setpropU64Op("/n", "fdt", 1), "pack")
+		ora.NodeOps("-", ora.PropStrOp("compatible", "x")), "finish", "open_into 4096", "add_subnode / n",
+		ora.SetPropU64Op("/n", "fdt", 1), "pack")
 	rw("path-spellings", 0, khoRootOps("kho-v1"), khoAddOps("LUO"), "open_into 4096",
-		setpropU64Op("/LUO/", "fdt", 1), setpropU64Op("//LUO", "blob-size", 2), "lookup /LUO/", "lookup //LUO", "pack")
+		ora.SetPropU64Op("/LUO/", "fdt", 1), ora.SetPropU64Op("//LUO", "blob-size", 2), "lookup /LUO/", "lookup //LUO", "pack")
 	add("seq", "rsv-after-finish-rsv", 0, "FDT_ERR_BADSTATE", "create 4096", "finish_rsv", "rsv 1 2")
 	add("rw", "add-subnode-exists", 0, "FDT_ERR_EXISTS", khoRootOps("kho-v1"), khoAddOps("LUO"), "open_into 4096", "add_subnode / LUO")
 	add("rw", "add-subnode-exists-unit-address", 0, "FDT_ERR_EXISTS", khoRootOps("kho-v1"),
 		"open_into 4096", "add_subnode / c@1", "add_subnode / c")
-	add("rw", "setprop-missing-node", 0, "FDT_ERR_NOTFOUND", khoRootOps("kho-v1"), "open_into 4096", setpropU64Op("/nope", "fdt", 1))
+	add("rw", "setprop-missing-node", 0, "FDT_ERR_NOTFOUND", khoRootOps("kho-v1"), "open_into 4096", ora.SetPropU64Op("/nope", "fdt", 1))
 	add("rw", "delprop-missing", 0, "FDT_ERR_NOTFOUND", khoRootOps("kho-v1"), "open_into 4096", "delprop / fdt")
 	add("rw", "open-into-too-small", 0, "FDT_ERR_NOSPACE", khoRootOps("kho-v1"), "open_into 151")
 	add("rw", "nospace-add-subnode", 0, "FDT_ERR_NOSPACE", khoRootOps("kho-v1"), "open_into 152", "add_subnode / LUO")
 	add("rw", "nospace-setprop-grow", 0, "FDT_ERR_NOSPACE", khoRootOps("kho-v1"), "open_into 160",
-		setpropOp("/", "compatible", countingBytes(1, 20)))
+		ora.SetPropOp("/", "compatible", ora.CountingBytes(1, 20)))
 	// The new name fits, the property does not: libfdt drops the name again.
 	add("rw", "nospace-setprop-string-rollback", 0, "FDT_ERR_NOSPACE", khoRootOps("kho-v1"), "open_into 170",
-		setpropOp("/", "brand-new-name", countingBytes(1, 8)))
+		ora.SetPropOp("/", "brand-new-name", ora.CountingBytes(1, 8)))
 	add("rw", "nospace-after-edits", 0, "FDT_ERR_NOSPACE", khoRootOps("kho-v1"), "open_into 270",
-		"add_subnode / memblock", setpropU64Op("/memblock", "preserved-data", 1), setpropU64Op("/memblock", "blob-size", 2),
-		"add_subnode / LUO", setpropU64Op("/LUO", "preserved-data", 1), setpropU64Op("/LUO", "blob-size", 2))
+		"add_subnode / memblock", ora.SetPropU64Op("/memblock", "preserved-data", 1), ora.SetPropU64Op("/memblock", "blob-size", 2),
+		"add_subnode / LUO", ora.SetPropU64Op("/LUO", "preserved-data", 1), ora.SetPropU64Op("/LUO", "blob-size", 2))
 
 	// Verbatim and dtc-made input.
-	if o.dtc == "" {
+	if o.DTC == "" {
 		return cs
 	}
-	dtb := o.dtcCompile(t, testDTS)
+	dtb := o.DTCCompile(t, testDTS)
 	dtc := func(name string, total int, fail string, parts ...any) { add("dtc", name, total, fail, parts...) }
-	dtc("dtc-verbatim", len(dtb), "", loadOp(dtb), "check", "walk")
+	dtc("dtc-verbatim", len(dtb), "", ora.LoadOp(dtb), "check", "walk")
 	// FDT_NOP tokens, made by libfdt's fdt_nop_property and fdt_nop_node
 	// (the C program's nop ops); edits must skip them like libfdt does.
 	nopRun := o.run(t, oracleNopScript)
@@ -655,41 +657,41 @@ func oracleCases(t *testing.T, o *oracle) []oracleCase {
 	if tr, err := Parse(nops); err != nil || len(tr.NOPs) != 5+7+15 {
 		t.Errorf("blob with NOPs: %v, want 27 NOPs", err)
 	}
-	dtc("nops-verbatim", len(nops), "", loadOp(nops), "check", "walk")
-	dtc("nops-edit-pack", 0, "", loadOp(nops), "open_into 4096", setpropU64Op("/luo-session", "luo-session-header", 5),
-		setpropU64Op("/luo-session", "compatible", 6), "add_subnode / n", "add_subnode /luo-session m",
-		"delprop / compatible", setpropU64Op("/", "liveupdate-number", 7), "pack", "check", "walk")
-	dtc("dtc-open-into-edit-pack", 0, "", loadOp(dtb), "open_into 4096", "add_subnode / LUO",
-		setpropU64Op("/LUO", "preserved-data", 1), "delprop /chosen phandle", "del_node /empty",
-		setpropOp("/memory@80000000", "reg", countingBytes(0, 8)), "pack", "check", "walk")
-	dtc("dtc-unit-address-lookup", 0, "", loadOp(dtb), "lookup /c", "lookup /memory", "lookup /chosen",
-		"lookup /nope", "lookup /c@1", "lookup /c@2", "open_into 4096", setpropU64Op("/c", "x", 1),
-		setpropU64Op("/memory", "y", 2), "pack")
-	dtc("dtc-padded", 0, "", loadOp(o.dtcCompile(t, testDTS, "-p", "64")), "open_into 1024", "pack")
-	dtc("dtc-extra-reserve-slots", 0, "", loadOp(o.dtcCompile(t, testDTS, "-R", "2")), "open_into 1024",
+	dtc("nops-verbatim", len(nops), "", ora.LoadOp(nops), "check", "walk")
+	dtc("nops-edit-pack", 0, "", ora.LoadOp(nops), "open_into 4096", ora.SetPropU64Op("/luo-session", "luo-session-header", 5),
+		ora.SetPropU64Op("/luo-session", "compatible", 6), "add_subnode / n", "add_subnode /luo-session m",
+		"delprop / compatible", ora.SetPropU64Op("/", "liveupdate-number", 7), "pack", "check", "walk")
+	dtc("dtc-open-into-edit-pack", 0, "", ora.LoadOp(dtb), "open_into 4096", "add_subnode / LUO",
+		ora.SetPropU64Op("/LUO", "preserved-data", 1), "delprop /chosen phandle", "del_node /empty",
+		ora.SetPropOp("/memory@80000000", "reg", ora.CountingBytes(0, 8)), "pack", "check", "walk")
+	dtc("dtc-unit-address-lookup", 0, "", ora.LoadOp(dtb), "lookup /c", "lookup /memory", "lookup /chosen",
+		"lookup /nope", "lookup /c@1", "lookup /c@2", "open_into 4096", ora.SetPropU64Op("/c", "x", 1),
+		ora.SetPropU64Op("/memory", "y", 2), "pack")
+	dtc("dtc-padded", 0, "", ora.LoadOp(o.DTCCompile(t, testDTS, "-p", "64")), "open_into 1024", "pack")
+	dtc("dtc-extra-reserve-slots", 0, "", ora.LoadOp(o.DTCCompile(t, testDTS, "-R", "2")), "open_into 1024",
 		"add_subnode / n", "pack")
-	dtc("dtc-version-16", 0, "", loadOp(o.dtcCompile(t, testDTS, "-V", "16")), "check", "walk",
+	dtc("dtc-version-16", 0, "", ora.LoadOp(o.DTCCompile(t, testDTS, "-V", "16")), "check", "walk",
 		"open_into 1024", "add_subnode / n", "pack")
 	// Before version 16 node names are full paths and the root is called
 	// "/" (fdt_get_name returns what follows the last '/'); v2 has no
 	// size_dt_strings, so names are bounded by totalsize only. See also
 	// Behaviours/pre-v16-empty-root-name.
 	for _, v := range []string{"2", "3"} {
-		dtc("dtc-version-"+v+"-verbatim", 0, "", loadOp(o.dtcCompile(t, testDTS, "-V", v)), "check", "walk", "lookup /chosen")
+		dtc("dtc-version-"+v+"-verbatim", 0, "", ora.LoadOp(o.DTCCompile(t, testDTS, "-V", v)), "check", "walk", "lookup /chosen")
 	}
-	seqRoot := o.run(t, opScript(khoRootOps("kho-v1")))
-	rt := o.dtcRoundTrip(t, seqRoot.buffer[:seqRoot.total])
+	seqRoot := o.run(t, ora.Join(khoRootOps("kho-v1")))
+	rt := o.DTCRoundTrip(t, seqRoot.buffer[:seqRoot.total])
 	if len(rt) != 144 {
 		t.Errorf("dtc round trip of the 152-byte KHO root is %d bytes, fdt-layout.md §4 says 144", len(rt))
 	}
-	dtc("dtc-round-trip-kho-root", 0, "", loadOp(rt), khoAddOps("LUO", khoClient(3, "/LUO", 1, 2)...))
+	dtc("dtc-round-trip-kho-root", 0, "", ora.LoadOp(rt), khoAddOps("LUO", khoClient(3, "/LUO", 1, 2)...))
 	// Misordered blocks: fdt_open_into repacks them with the map at 0x28.
 	for _, order := range []string{"tsr", "rts", "str"} {
 		mis := reorderBlocks(t, dtb, order)
-		dtc("misordered-"+order+"-verbatim", len(mis), "", loadOp(mis), "check", "walk")
+		dtc("misordered-"+order+"-verbatim", len(mis), "", ora.LoadOp(mis), "check", "walk")
 		for _, ops := range [][]string{{"open_into 4096", "pack"}, {"open_into 4096", "add_subnode / n", "pack"}} {
 			cs = append(cs, oracleCase{name: "misordered-" + order + "-" + strings.ReplaceAll(strings.Join(ops, "-"), " ", "-"),
-				layout: "dtc", script: opScript(loadOp(mis), ops), rsvmap: 0x28, blobOnly: true})
+				layout: "dtc", script: ora.Join(ora.LoadOp(mis), ops), rsvmap: 0x28, blobOnly: true})
 		}
 	}
 	// In place, libfdt builds the repacked tree right after the old blob
@@ -698,17 +700,17 @@ func oracleCases(t *testing.T, o *oracle) []oracleCase {
 	// totalsize is then the buffer size, the exact blob shows them too.
 	mis := reorderBlocks(t, dtb, "tsr")
 	cs = append(cs, oracleCase{name: "misordered-open-into-leftovers", layout: "dtc",
-		script: opScript(loadOp(mis), "open_into 4096"), total: 4096, rsvmap: 0x28})
+		script: ora.Join(ora.LoadOp(mis), "open_into 4096"), total: 4096, rsvmap: 0x28})
 	// In place, libfdt also needs room for the old blob plus the repacked
 	// one (tmp + newsize must fit in the buffer), else NOSPACE.
-	dtc("misordered-open-into-in-place-nospace", 0, "FDT_ERR_NOSPACE", loadOp(mis),
+	dtc("misordered-open-into-in-place-nospace", 0, "FDT_ERR_NOSPACE", ora.LoadOp(mis),
 		fmt.Sprintf("open_into %d", len(mis)+8))
 	return cs
 }
 
 // oracleNopScript makes the L-FLB tree with two properties and a node
 // (with two properties) overwritten by FDT_NOP tokens.
-var oracleNopScript = opScript(luoOps(true), "open_into 4096", "nop_prop / liveupdate-number",
+var oracleNopScript = ora.Join(luoOps(true), "open_into 4096", "nop_prop / liveupdate-number",
 	"nop_prop /luo-session compatible", "nop_node /luo-flb", "pack")
 
 // Random op scripts.
@@ -763,7 +765,7 @@ func oracleRandomScript(seed uint64) string {
 		case 0:
 			return nil
 		case 1, 2:
-			return oracleLE64(r.Uint64())
+			return ora.LE64(r.Uint64())
 		default:
 			b := make([]byte, r.IntN(21))
 			for i := range b {
@@ -802,11 +804,11 @@ func oracleRandomScript(seed uint64) string {
 			}
 			if r.IntN(6) == 0 {
 				v := pick(randNodeNames)
-				ops = append(ops, propStrOp(name, v))
+				ops = append(ops, ora.PropStrOp(name, v))
 				est += 12 + align4(len(v)+1)
 			} else {
 				v := value()
-				ops = append(ops, propOp(name, v))
+				ops = append(ops, ora.PropOp(name, v))
 				est += 12 + align4(len(v))
 			}
 			if !slices.Contains(n.props, name) {
@@ -856,7 +858,7 @@ func oracleRandomScript(seed uint64) string {
 				if len(n.props) > 0 && r.IntN(2) == 0 {
 					name = pick(n.props)
 				}
-				ops = append(ops, setpropOp(n.path(), name, value()))
+				ops = append(ops, ora.SetPropOp(n.path(), name, value()))
 				if !slices.Contains(n.props, name) {
 					n.props = append(n.props, name)
 				}
@@ -896,7 +898,7 @@ func oracleRandomScript(seed uint64) string {
 			ops = append(ops, "lookup "+p)
 		}
 	}
-	return opScript(ops)
+	return ora.Join(ops)
 }
 
 // Differential rejection.
@@ -926,17 +928,17 @@ var parseExtraRules = []*regexp.Regexp{
 func oracleMutationTest(t *testing.T, o *oracle) {
 	var bases [][]byte
 	for _, s := range []string{
-		opScript(khoRootOps("kho-v3"), khoAddOps("memblock", khoClient(3, "/memblock", 1, 2)...),
+		ora.Join(khoRootOps("kho-v3"), khoAddOps("memblock", khoClient(3, "/memblock", 1, 2)...),
 			khoAddOps("LUO", khoClient(3, "/LUO", 3, 4)...)),
-		opScript(luoOps(true)),
-		opScript(memblockOps()),
+		ora.Join(luoOps(true)),
+		ora.Join(memblockOps()),
 		oracleNopScript,
 	} {
 		c := o.run(t, s)
 		bases = append(bases, c.buffer[:c.total])
 	}
-	if o.dtc != "" {
-		bases = append(bases, o.dtcCompile(t, testDTS), o.dtcCompile(t, testDTS, "-V", "16"))
+	if o.DTC != "" {
+		bases = append(bases, o.DTCCompile(t, testDTS), o.DTCCompile(t, testDTS, "-V", "16"))
 	}
 	var muts [][]byte
 	for _, b := range bases {
@@ -945,11 +947,11 @@ func oracleMutationTest(t *testing.T, o *oracle) {
 	// Crafted blobs for the extra rules no mutation above reaches: a
 	// property after a subnode (libfdt's sequential-write mode writes it
 	// without complaint) and a structure block 2 bytes off alignment.
-	c := o.run(t, opScript(seqOps(4096, nodeOps("-", nodeOps("a"), propU64Op("late", 1)))))
+	c := o.run(t, ora.Join(ora.SeqOps(4096, ora.NodeOps("-", ora.NodeOps("a"), ora.PropU64Op("late", 1)))))
 	muts = append(muts, c.buffer[:c.total], shiftStructBlock(bases[0], 2))
 	var s strings.Builder
 	for _, m := range muts {
-		s.WriteString(loadOp(m))
+		s.WriteString(ora.LoadOp(m))
 		s.WriteString("\ncheck\n")
 	}
 	c = o.run(t, s.String())
@@ -964,7 +966,7 @@ func oracleMutationTest(t *testing.T, o *oracle) {
 		switch {
 		case c.checks[i] != "OK" && err == nil:
 			if missed++; missed <= 10 {
-				t.Errorf("libfdt rejects (%s) but Parse accepts mutation %d:\n%s", c.checks[i], i, oracleHex(m))
+				t.Errorf("libfdt rejects (%s) but Parse accepts mutation %d:\n%s", c.checks[i], i, ora.Hex(m))
 			}
 		case c.checks[i] == "OK" && err != nil:
 			extra[parseExtraRule(m, err)]++
@@ -981,7 +983,7 @@ func oracleMutationTest(t *testing.T, o *oracle) {
 	s.Reset()
 	var glog []string
 	for _, m := range bothOK {
-		fmt.Fprintf(&s, "%s\nwalk\n", loadOp(m))
+		fmt.Fprintf(&s, "%s\nwalk\n", ora.LoadOp(m))
 		glog = append(glog, oracleGoWalk(m)...)
 	}
 	w := o.run(t, s.String())

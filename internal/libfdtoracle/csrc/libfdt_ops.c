@@ -1,9 +1,11 @@
 /*
- * libfdt_ops.c - libfdt oracle for the tests of package fdt (luoinspect).
+ * libfdt_ops.c - libfdt oracle for the tests of luoinspect.
  *
  * Reads an op script on stdin, one op per line, and runs every op with the
- * real libfdt, so that fdt/oracle_test.go can compare fdt.SeqWriter,
- * fdt.Editor and fdt.Parse with libfdt byte for byte.
+ * real libfdt, so that tests can compare fdt.SeqWriter, fdt.Editor and
+ * fdt.Parse (fdt/oracle_test.go) and the KHO, LUO and memfd encoders
+ * (kho, luo, memfd libfdt_test.go) with libfdt byte for byte. Package
+ * internal/libfdtoracle embeds this file, builds it and runs it.
  *
  * Build: gcc -O2 -Wall -o libfdt_ops libfdt_ops.c -lfdt
  *
