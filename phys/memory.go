@@ -89,3 +89,18 @@ type Viewer interface {
 func unresolvedAt(addr uint64, n int) error {
 	return fmt.Errorf("%w: %d bytes at PA 0x%x are not in the source", ErrUnresolved, n, addr)
 }
+
+// Merge sorts ranges and joins those that touch or overlap.
+func Merge(ranges []Range) []Range {
+	rs := append([]Range(nil), ranges...)
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Start < rs[j].Start })
+	var out []Range
+	for _, r := range rs {
+		if n := len(out); n > 0 && r.Start <= out[n-1].End() {
+			out[n-1].Size = max(out[n-1].End(), r.End()) - out[n-1].Start
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}

@@ -82,3 +82,32 @@ func TestAllocator(t *testing.T) {
 		t.Error("allocation is not the image's memory")
 	}
 }
+
+func TestMerge(t *testing.T) {
+	got := Merge([]Range{{0x3000, 0x1000}, {0x1000, 0x1000}, {0x2000, 0x800}, {0x2400, 0x100}, {0x8000, 0}})
+	want := []Range{{0x1000, 0x1800}, {0x3000, 0x1000}, {0x8000, 0}}
+	if len(got) != len(want) {
+		t.Fatalf("Merge = %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Merge = %v, want %v", got, want)
+		}
+	}
+}
+
+func TestRecorder(t *testing.T) {
+	m := NewImage()
+	m.Add(0x1000, make([]byte, 0x3000))
+	r := NewRecorder(m)
+	if _, err := Read(r, 0x1010, 8, "x"); err != nil {
+		t.Fatal(err)
+	}
+	p := make([]byte, 0x10)
+	r.ReadAt(p, 0x2ff8)
+	r.ReadAt(p, 0x9000) // not held: nothing recorded
+	got := r.Pages()
+	if len(got) != 1 || got[0] != (Range{0x1000, 0x3000}) {
+		t.Fatalf("Pages = %v", got)
+	}
+}

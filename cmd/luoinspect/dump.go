@@ -9,14 +9,14 @@ func newDumpCmd(s *streams) *cobra.Command {
 	var sf stateFlags
 	var format, path string
 	c := &cobra.Command{
-		Use:   "dump [--sample NAME]",
+		Use:   "dump [SOURCE | --sample NAME]",
 		Short: "Show the whole handover state, or one part of it",
 		Long: "dump walks the handover state from the KHO root through every client,\n" +
 			"session, file and memfd payload, and prints it as a tree (-o tree), as\n" +
 			"JSON or YAML with a stable schema (-o json|yaml, see docs/state.schema.json),\n" +
 			"or as a spec that 'encode' turns back into the same state (-o spec).\n" +
 			"--path selects a part: kho/clients/LUO, luo/sessions/vm0/files/3 (lists\n" +
-			"are indexed by name, token or position).",
+			"are indexed by name, token or position).\n\n" + sourceHelp,
 		Example: "  luoinspect dump --sample k2-lflb-m1\n" +
 			"  luoinspect dump --sample k4-luov5-m2b -o json --path luo/sessions/big/files/1",
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -31,6 +31,7 @@ func newDumpCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			defer l.close()
 			var doc any = render.Model(l.state)
 			switch {
 			case format == "spec":

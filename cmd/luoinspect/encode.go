@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/source"
 	"github.com/spf13/cobra"
 )
 
@@ -75,5 +76,9 @@ func writeEncoded(enc *handover.Encoded, dir string) error {
 	if err := os.WriteFile(filepath.Join(dir, "root.dtb"), enc.Root, 0o644); err != nil {
 		return err
 	}
-	return enc.WriteDebugfs(filepath.Join(dir, "debugfs", "kho"))
+	if err := enc.WriteDebugfs(filepath.Join(dir, "debugfs", "kho")); err != nil {
+		return err
+	}
+	meta := source.Metadata{Arch: "x86_64", Source: "luoinspect encode " + enc.Spec.Name}
+	return writeSnapshot(filepath.Join(dir, "state.core"), meta, encodedBlobs(enc), enc.Image, enc.Image.Ranges())
 }

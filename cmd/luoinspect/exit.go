@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -48,7 +49,7 @@ func run(args []string, s *streams) int {
 		fmt.Fprintf(s.Err, "luoinspect: %v (see 'luoinspect --help')\n", err)
 		return exitUsage
 	default:
-		fmt.Fprintf(s.Err, "luoinspect: %v\n", err)
+		fmt.Fprintf(s.Err, "luoinspect: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 		return exitError
 	}
 }

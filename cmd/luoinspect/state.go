@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/phys"
+	"github.com/luoinspect/luoinspect/source"
 	"github.com/spf13/cobra"
 )
 
@@ -14,6 +18,11 @@ type stateFlags struct {
 	sample        string
 	kho, luo, mfd string
 }
+
+const sourceHelp = "SOURCE is live (the default: debugfs + /proc/kcore, needs root), a\n" +
+	"snapshot or ELF core (kdump vmcore, QEMU dump-guest-memory), a copied\n" +
+	"kho debugfs directory, an FDT blob, or a spec such as kcore, devmem,\n" +
+	"core:FILE, raw:FILE@0xBASE, debugfs-in:DIR, snapshot:FILE."
 
 func (f *stateFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.sample, "sample", "", "use an embedded sample state: "+fmt.Sprint(handover.SampleNames()))
@@ -26,19 +35,51 @@ func (f *stateFlags) register(c *cobra.Command) {
 type loaded struct {
 	state *handover.State
 	mem   phys.Memory
+	blobs *source.Blobs
 	name  string
+	close func() error
 }
 
-// load reads the state the flags and arguments name.
+// checkOverrides makes sure each generation override names a generation
+// of the right component.
+func (f *stateFlags) checkOverrides() error {
+	for _, o := range []struct {
+		flag, tag string
+		comp      abi.Component
+	}{{"--kho", f.kho, abi.ComponentKHO}, {"--luo", f.luo, abi.ComponentLUO}, {"--memfd", f.mfd, abi.ComponentMemfd}} {
+		if o.tag == "" {
+			continue
+		}
+		if g, ok := abi.Lookup(o.tag); !ok || g.Component != o.comp {
+			return usageError{fmt.Errorf("%s %q is not a %s generation (see 'luoinspect abi list')", o.flag, o.tag, o.comp)}
+		}
+	}
+	return nil
+}
+
+// load reads the state the flags and the optional SOURCE argument name.
 func (f *stateFlags) load(args []string) (*loaded, error) {
+	if err := f.checkOverrides(); err != nil {
+		return nil, err
+	}
 	opts := handover.Options{KHO: f.kho, LUO: f.luo, Memfd: f.mfd}
-	if f.sample == "" {
-		return nil, usageError{fmt.Errorf("name a source or --sample (one of %v)", handover.SampleNames())}
+	if f.sample != "" {
+		if len(args) > 0 {
+			return nil, usageError{fmt.Errorf("--sample takes no SOURCE argument")}
+		}
+		return loadSample(f.sample, opts)
 	}
-	if len(args) > 0 {
-		return nil, usageError{fmt.Errorf("--sample takes no source argument")}
+	spec := "live"
+	if len(args) == 1 {
+		spec = args[0]
+	} else if len(args) > 1 {
+		return nil, usageError{fmt.Errorf("at most one SOURCE, got %d", len(args))}
 	}
-	spec, err := handover.Sample(f.sample)
+	return loadSource(spec, opts)
+}
+
+func loadSample(name string, opts handover.Options) (*loaded, error) {
+	spec, err := handover.Sample(name)
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -50,5 +91,56 @@ func (f *stateFlags) load(args []string) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &loaded{state: st, mem: enc.Image, name: "sample " + f.sample}, nil
+	return &loaded{state: st, mem: enc.Image, blobs: encodedBlobs(enc), name: "sample " + name, close: func() error { return nil }}, nil
+}
+
+// encodedBlobs describes an encoded state the way debugfs shows it.
+func encodedBlobs(enc *handover.Encoded) *source.Blobs {
+	b := &source.Blobs{Side: "out", Origin: "encoded " + enc.Spec.Name, Root: enc.Root, RootAddr: enc.RootAddr, Scratch: enc.Scratch}
+	for name, data := range enc.Blobs {
+		b.Subs = append(b.Subs, source.Blob{Name: name, Data: data})
+	}
+	return b
+}
+
+// loadSource opens a source, finds the KHO root (debugfs-style blobs, or a
+// scan of memory for dumps) and walks the state.
+func loadSource(spec string, opts handover.Options) (*loaded, error) {
+	src, err := source.Open(spec)
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := src.Blobs()
+	if errors.Is(err, source.ErrNoBlobs) {
+		blobs, err = scanForRoot(src)
+	}
+	if err == nil && blobs.Root == nil {
+		err = fmt.Errorf("%s has no KHO root (%s)", src.Describe(), blobs.Origin)
+	}
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	opts.SubBlobs = map[string][]byte{}
+	for _, b := range blobs.Subs {
+		opts.SubBlobs[b.Name] = b.Data
+	}
+	st, err := handover.Walk(blobs.Root, src, opts)
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	return &loaded{state: st, mem: src, blobs: blobs, name: src.Describe(), close: src.Close}, nil
+}
+
+// scanForRoot finds the KHO root in a memory-only source (a dump).
+func scanForRoot(src source.Source) (*source.Blobs, error) {
+	refs, err := source.Scan(context.Background(), src, source.ScanOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if len(refs) == 0 {
+		return nil, fmt.Errorf("%s: no KHO root FDT (a page starting with d0 0d fe ed whose compatible is kho-v*) in the memory it holds", src.Describe())
+	}
+	return source.BlobsFromMemory(src, refs[0], "")
 }

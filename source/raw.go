@@ -1,0 +1,126 @@
+package source
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/luoinspect/luoinspect/fdt"
+	"github.com/luoinspect/luoinspect/phys"
+)
+
+// Raw is a raw physical-memory image: the file's byte i is physical
+// address base+i (QEMU "pmemsave base size file" writes such a file).
+type Raw struct {
+	*segMap
+	f    *os.File
+	path string
+	base uint64
+	size int64
+}
+
+// OpenRaw opens a raw image whose first byte is physical address base.
+func OpenRaw(path string, base uint64) (*Raw, error) {
+	f, err := openRO(path)
+	if err != nil {
+		return nil, fmt.Errorf("open raw image: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("stat %s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	size := st.Size()
+	if base+uint64(size) < base {
+		f.Close()
+		return nil, fmt.Errorf("%s: %d bytes at base 0x%x run past the end of the physical address space", path, size, base)
+	}
+	what := fmt.Sprintf("raw image %s", path)
+	m := newSegMap(f, what, []fileSeg{{addr: base, size: uint64(size), off: 0}})
+	return &Raw{segMap: m, f: f, path: path, base: base, size: size}, nil
+}
+
+// Blobs fails with ErrNoBlobs.
+func (r *Raw) Blobs() (*Blobs, error) {
+	return nil, fmt.Errorf("%s: %w (scan its memory for the KHO root instead)", r.path, ErrNoBlobs)
+}
+
+// Describe names the file and the range it covers.
+func (r *Raw) Describe() string {
+	return fmt.Sprintf("raw image %s at PA 0x%x-0x%x", r.path, r.base, r.base+uint64(r.size))
+}
+
+// Close closes the file.
+func (r *Raw) Close() error { return r.f.Close() }
+
+// BlobFile is a single blob file, such as a copy of kho/in/fdt or of
+// sub_fdts/LUO. It holds no memory.
+type BlobFile struct {
+	noMemory
+	path  string
+	blobs *Blobs
+}
+
+// maxBlobSize bounds every blob this package reads from a file.
+const maxBlobSize = 64 << 20
+
+// OpenBlobFile reads a blob file. An FDT whose root compatible starts
+// with "kho-v" becomes the KHO root; any other file becomes a client blob
+// named after the file. An FDT is cut to its header's totalsize.
+func OpenBlobFile(path string) (*BlobFile, error) {
+	b, err := readFileMax(path, maxBlobSize)
+	if err != nil {
+		return nil, fmt.Errorf("open blob file: %w", err)
+	}
+	bl := &Blobs{Origin: "blob file " + path, RootAddr: phys.NoAddr}
+	data, warn := trimBlob(b, 0, false)
+	if warn != "" {
+		bl.warnf("%s: %s", path, warn)
+	}
+	if isKHORoot(data) {
+		bl.Root = data
+	} else {
+		bl.Subs = []Blob{{Name: filepath.Base(path), Data: data}}
+	}
+	return &BlobFile{noMemory: noMemory{"blob file " + path}, path: path, blobs: bl}, nil
+}
+
+// Blobs returns the file's blob.
+func (b *BlobFile) Blobs() (*Blobs, error) { return b.blobs, nil }
+
+// Describe names the file.
+func (b *BlobFile) Describe() string { return "blob file " + b.path }
+
+// Close does nothing: the file was read at open.
+func (b *BlobFile) Close() error { return nil }
+
+// isFDT reports whether b starts with the FDT magic.
+func isFDT(b []byte) bool {
+	return len(b) >= 4 && binary.BigEndian.Uint32(b) == fdt.Magic
+}
+
+// trimBlob cuts a blob view to its real length: size when sized (the
+// root's blob-size), else an FDT's totalsize, else the whole view. It
+// returns a warning when the view is shorter than that length.
+func trimBlob(b []byte, size uint64, sized bool) ([]byte, string) {
+	want := uint64(len(b))
+	what := ""
+	switch {
+	case sized:
+		want, what = size, "blob-size"
+	case isFDT(b) && len(b) >= 8:
+		want, what = uint64(binary.BigEndian.Uint32(b[4:])), "FDT totalsize"
+	}
+	if want < uint64(len(b)) {
+		return b[:want], ""
+	}
+	if want > uint64(len(b)) {
+		return b, fmt.Sprintf("truncated view: %d bytes, but %s says %d", len(b), what, want)
+	}
+	return b, ""
+}

@@ -1,0 +1,128 @@
+package source
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+
+	"github.com/luoinspect/luoinspect/phys"
+)
+
+// fileSeg maps [addr, addr+size) of physical memory to file offset off.
+type fileSeg struct {
+	addr, size uint64
+	off        int64
+	index      int // program header index, for messages
+}
+
+func (s fileSeg) end() uint64 { return s.addr + s.size }
+
+// segMap is physical memory backed by segments of a file, read lazily
+// with ReadAt (pread). Segments are sorted and disjoint.
+type segMap struct {
+	r    io.ReaderAt
+	what string
+	segs []fileSeg
+}
+
+// newSegMap sorts segs by address and trims overlaps: where segments
+// overlap, the one with the lower start address (then the lower header
+// index) keeps the bytes. kdump and kcore both describe kernel text a
+// second time, inside a RAM segment, with the same bytes. Empty segments
+// are dropped.
+func newSegMap(r io.ReaderAt, what string, segs []fileSeg) *segMap {
+	segs = slices.Clone(segs)
+	slices.SortStableFunc(segs, func(a, b fileSeg) int {
+		switch {
+		case a.addr < b.addr:
+			return -1
+		case a.addr > b.addr:
+			return 1
+		}
+		return a.index - b.index
+	})
+	out := segs[:0]
+	var end uint64
+	for _, s := range segs {
+		if s.size == 0 {
+			continue
+		}
+		if len(out) > 0 && s.addr < end {
+			cut := end - s.addr
+			if cut >= s.size {
+				continue
+			}
+			s.addr += cut
+			s.off += int64(cut)
+			s.size -= cut
+		}
+		out = append(out, s)
+		end = s.end()
+	}
+	return &segMap{r: r, what: what, segs: out}
+}
+
+// overlap returns the first pair of overlapping segments, for formats
+// that forbid them.
+func overlap(segs []fileSeg) (a, b fileSeg, ok bool) {
+	s := slices.Clone(segs)
+	slices.SortFunc(s, func(x, y fileSeg) int {
+		switch {
+		case x.addr < y.addr:
+			return -1
+		case x.addr > y.addr:
+			return 1
+		}
+		return 0
+	})
+	for i := 1; i < len(s); i++ {
+		if s[i].size > 0 && s[i-1].size > 0 && s[i].addr < s[i-1].end() {
+			return s[i-1], s[i], true
+		}
+	}
+	return fileSeg{}, fileSeg{}, false
+}
+
+// Ranges lists the segments.
+func (m *segMap) Ranges() []phys.Range {
+	out := make([]phys.Range, len(m.segs))
+	for i, s := range m.segs {
+		out[i] = phys.Range{Start: s.addr, Size: s.size}
+	}
+	return out
+}
+
+// find returns the index of the segment holding addr, or -1.
+func (m *segMap) find(addr uint64) int {
+	i := sort.Search(len(m.segs), func(i int) bool { return m.segs[i].end() > addr })
+	if i < len(m.segs) && m.segs[i].addr <= addr {
+		return i
+	}
+	return -1
+}
+
+// ReadAt reads across adjacent segments and stops with an error wrapping
+// phys.ErrUnresolved at the first byte no segment holds.
+func (m *segMap) ReadAt(p []byte, addr uint64) (int, error) {
+	done := 0
+	for done < len(p) {
+		a := addr + uint64(done)
+		if a < addr {
+			return done, unresolved(m.what, a, len(p)-done)
+		}
+		i := m.find(a)
+		if i < 0 {
+			return done, unresolved(m.what, a, len(p)-done)
+		}
+		s := m.segs[i]
+		n := min(uint64(len(p)-done), s.end()-a)
+		k, err := m.r.ReadAt(p[done:done+int(n)], s.off+int64(a-s.addr))
+		done += k
+		if err != nil && k < int(n) {
+			return done, fmt.Errorf("%w: reading PA 0x%x from %s (segment %d, file offset 0x%x): %w",
+				phys.ErrUnresolved, a+uint64(k), m.what, s.index, s.off+int64(a-s.addr)+int64(k), err)
+		}
+	}
+	return done, nil
+}

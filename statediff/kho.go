@@ -1,0 +1,84 @@
+package statediff
+
+import (
+	"fmt"
+
+	"github.com/luoinspect/luoinspect/handover"
+)
+
+// kho compares the generations, the KHO root, the preserved-memory map
+// summary and the client nodes.
+func (c *comparer) kho() {
+	da, db := c.a.State.Detection, c.b.State.Detection
+	c.gen("generations", "generations/kho/tag", da.KHO.Tag, db.KHO.Tag)
+	c.gen("generations", "generations/luo/tag", da.LUO.Tag, db.LUO.Tag)
+	c.gen("generations", "generations/memfd/tag", da.Memfd.Tag, db.Memfd.Tag)
+
+	ra, rb := c.a.State.Root, c.b.State.Root
+	if ra != nil && rb != nil {
+		c.gen("kho", "kho/compatible", ra.Compatible, rb.Compatible)
+		c.addr("kho", "kho/memory_map", ra.MemoryMap, rb.MemoryMap)
+		c.value("kho", "kho/layout", ra.Layout.String(), rb.Layout.String(), Changed, RuleLayout, c.outgoing())
+	}
+	c.preserved()
+	c.clients()
+}
+
+// preserved compares the summary of the preserved-memory map.
+func (c *comparer) preserved() {
+	na, sa := preservedSummary(c.a.State)
+	nb, sb := preservedSummary(c.b.State)
+	c.value("kho", "kho/preserved_blocks", dec(na), dec(nb), Changed, RulePreserved, c.outgoing())
+	c.value("kho", "kho/preserved_bytes", dec(sa), dec(sb), Changed, RulePreserved, c.outgoing())
+}
+
+func preservedSummary(s *handover.State) (blocks, bytes uint64) {
+	if s.Preserved == nil {
+		return 0, 0
+	}
+	for b := range s.Preserved.All() {
+		blocks++
+		bytes += b.Size()
+	}
+	return blocks, bytes
+}
+
+// clients compares the KHO client nodes by name.
+func (c *comparer) clients() {
+	ca, cb := c.a.State.Clients, c.b.State.Clients
+	pairs := match(len(ca), len(cb), func(i int) string { return ca[i].Name }, func(j int) string { return cb[j].Name })
+	for _, p := range pairs {
+		switch {
+		case p.b < 0:
+			a := &ca[p.a]
+			ch := Change{Component: "kho", Path: "kho/clients/" + a.Name, Op: Removed, Class: Changed,
+				Old: fmt.Sprintf("%s client", a.Kind)}
+			if a.Kind == "LUO" || a.Kind == "memblock" {
+				ch.Class, ch.Rule = Lost, LossClient
+			}
+			c.add(ch)
+		case p.a < 0:
+			b := &cb[p.b]
+			c.add(Change{Component: "kho", Path: "kho/clients/" + b.Name, Op: Added, Class: Changed,
+				New: fmt.Sprintf("%s client", b.Kind)})
+		default:
+			c.client(&ca[p.a], &cb[p.b])
+		}
+	}
+}
+
+func (c *comparer) client(a, b *handover.Client) {
+	comp, path := "client "+a.Name, "kho/clients/"+a.Name
+	c.value(comp, path+"/kind", a.Kind, b.Kind, Changed, "", false)
+	c.addr(comp, path+"/addr", a.Addr, b.Addr)
+	c.gen(comp, path+"/blob_size", fmt.Sprint(a.HasSize), fmt.Sprint(b.HasSize))
+	c.value(comp, path+"/size", dec(a.Size), dec(b.Size), Changed, RuleLayout, c.outgoing())
+	switch {
+	case a.Err == nil && b.Err != nil:
+		c.add(Change{Component: comp, Path: path, Op: Modified, Class: Unverified,
+			Detail: "B's client could not be decoded: " + b.Err.Error()})
+	case a.Err != nil && b.Err == nil:
+		c.add(Change{Component: comp, Path: path, Op: Modified, Class: Unverified,
+			Detail: "A's client could not be decoded: " + a.Err.Error()})
+	}
+}
