@@ -17,6 +17,17 @@ import (
 type stateFlags struct {
 	sample        string
 	kho, luo, mfd string
+	// wrap, when set, wraps the memory the walk reads (capture records
+	// what the walk touched).
+	wrap func(phys.Memory) phys.Memory
+}
+
+// walkMem returns the memory a walk should read.
+func (f *stateFlags) walkMem(m phys.Memory) phys.Memory {
+	if f.wrap == nil {
+		return m
+	}
+	return f.wrap(m)
 }
 
 const sourceHelp = "SOURCE is live (the default: debugfs + /proc/kcore, needs root), a\n" +
@@ -67,7 +78,7 @@ func (f *stateFlags) load(args []string) (*loaded, error) {
 		if len(args) > 0 {
 			return nil, usageError{fmt.Errorf("--sample takes no SOURCE argument")}
 		}
-		return loadSample(f.sample, opts)
+		return f.loadSample(opts)
 	}
 	spec := "live"
 	if len(args) == 1 {
@@ -75,10 +86,11 @@ func (f *stateFlags) load(args []string) (*loaded, error) {
 	} else if len(args) > 1 {
 		return nil, usageError{fmt.Errorf("at most one SOURCE, got %d", len(args))}
 	}
-	return loadSource(spec, opts)
+	return f.loadSource(spec, opts)
 }
 
-func loadSample(name string, opts handover.Options) (*loaded, error) {
+func (f *stateFlags) loadSample(opts handover.Options) (*loaded, error) {
+	name := f.sample
 	spec, err := handover.Sample(name)
 	if err != nil {
 		return nil, usageError{err}
@@ -87,7 +99,7 @@ func loadSample(name string, opts handover.Options) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := handover.Walk(enc.Root, enc.Image, opts)
+	st, err := handover.Walk(enc.Root, f.walkMem(enc.Image), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +117,7 @@ func encodedBlobs(enc *handover.Encoded) *source.Blobs {
 
 // loadSource opens a source, finds the KHO root (debugfs-style blobs, or a
 // scan of memory for dumps) and walks the state.
-func loadSource(spec string, opts handover.Options) (*loaded, error) {
+func (f *stateFlags) loadSource(spec string, opts handover.Options) (*loaded, error) {
 	src, err := source.Open(spec)
 	if err != nil {
 		return nil, err
@@ -125,7 +137,7 @@ func loadSource(spec string, opts handover.Options) (*loaded, error) {
 	for _, b := range blobs.Subs {
 		opts.SubBlobs[b.Name] = b.Data
 	}
-	st, err := handover.Walk(blobs.Root, src, opts)
+	st, err := handover.Walk(blobs.Root, f.walkMem(src), opts)
 	if err != nil {
 		src.Close()
 		return nil, err

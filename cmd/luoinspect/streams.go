@@ -35,6 +35,12 @@ func (s *streams) color() (bool, error) {
 	return false, usageError{fmt.Errorf("--color must be auto, always or never, not %q", s.colorMode)}
 }
 
+// isTerminal reports whether w is a terminal (for progress lines).
+func (s *streams) isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
 var regionColors = map[annot.Kind]*color.Color{
 	annot.Header:  color.New(color.FgCyan),
 	annot.Reserve: color.New(color.FgBlue),

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/fatih/color"
+	"github.com/luoinspect/luoinspect/validate"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+func newValidateCmd(s *streams) *cobra.Command {
+	var sf stateFlags
+	var format string
+	c := &cobra.Command{
+		Use:   "validate [--sample NAME] [-o text|json|sarif|junit]",
+		Short: "Check a handover state the way the next kernel will, and deeper",
+		Long: "validate applies every rule of docs/validation-rules.md to the handover\n" +
+			"state: the checks the receiving kernel makes on incoming KHO, LUO and memfd\n" +
+			"data (with what it does when one fails: KHO revival disabled, panic at boot,\n" +
+			"/dev/liveupdate open fails, retrieve fails, a WARN, or silent acceptance),\n" +
+			"deeper invariants the kernel does not check, and producer fingerprints.\n" +
+			"It reports every finding, as text, JSON, SARIF 2.1.0 or JUnit XML.\n\n" +
+			"Exit status: 0 clean (info findings only), 4 with warnings, 8 with errors\n" +
+			"(the next kernel would reject or misbehave), 12 with both.",
+		Example: "  luoinspect validate --sample k2-lflb-m1\n" +
+			"  luoinspect validate --sample k4-luov5-m2b -o sarif > luo.sarif",
+		RunE: func(_ *cobra.Command, args []string) error {
+			if err := checkFormat(format, "text", "json", "sarif", "junit"); err != nil {
+				return err
+			}
+			on, err := s.color()
+			if err != nil {
+				return err
+			}
+			l, err := sf.load(args)
+			if err != nil {
+				return err
+			}
+			defer l.close()
+			opts := validate.Options{Source: l.name}
+			if l.blobs != nil {
+				opts.Scratch = l.blobs.Scratch
+			}
+			p := newProgress(s.Err)
+			opts.Progress = p.update
+			r := validate.Check(l.state, l.mem, opts)
+			p.done()
+			switch format {
+			case "json":
+				err = validate.WriteJSON(s.Out, r)
+			case "sarif":
+				err = validate.WriteSARIF(s.Out, r)
+			case "junit":
+				err = validate.WriteJUnit(s.Out, r)
+			default:
+				err = validate.WriteText(s.Out, r, severityPainter(on))
+			}
+			if err != nil {
+				return err
+			}
+			code := 0
+			if r.Summary.Warnings > 0 {
+				code |= exitFindings
+			}
+			if r.Summary.Errors > 0 {
+				code |= exitReject
+			}
+			if code != 0 {
+				return exitCodeError{code}
+			}
+			return nil
+		},
+	}
+	sf.register(c)
+	c.Flags().StringVarP(&format, "output", "o", "text", "output format: text, json, sarif or junit")
+	return c
+}
+
+var severityColors = map[validate.Severity]*color.Color{
+	validate.SevError:   color.New(color.FgRed, color.Bold),
+	validate.SevWarning: color.New(color.FgYellow),
+	validate.SevInfo:    color.New(color.Faint),
+}
+
+// severityPainter colours severities in text output, or returns nil.
+func severityPainter(on bool) validate.Painter {
+	if !on {
+		return nil
+	}
+	return func(sev validate.Severity, text string) string {
+		c := severityColors[sev]
+		c.EnableColor()
+		return c.Sprint(text)
+	}
+}
+
+// progress shows a counter line on stderr, only when stderr is a
+// terminal.
+type progress struct {
+	w     io.Writer
+	shown bool
+}
+
+func newProgress(w io.Writer) *progress {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return &progress{}
+	}
+	return &progress{w: w}
+}
+
+func (p *progress) update(done, total uint64) {
+	if p.w == nil {
+		return
+	}
+	p.shown = true
+	fmt.Fprintf(p.w, "\rvalidating folio records: %d/%d", done, total)
+}
+
+// done erases the counter line.
+func (p *progress) done() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

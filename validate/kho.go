@@ -1,0 +1,86 @@
+package validate
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/luoinspect/luoinspect/kho"
+	"github.com/luoinspect/luoinspect/phys"
+)
+
+// root checks the KHO root beyond what decoding it checked.
+func (v *validator) root() {
+	r := v.st.Root
+	if t := r.Tree; t != nil {
+		h := t.Header
+		if h.Version != 17 || h.LastCompVersion != 16 || h.BootCPUIDPhys != 0 {
+			v.add("FP006", kho.RootPath, NoAddr, 0, "FDT header version %d, last compatible version %d, boot CPU %d; libfdt as the kernel uses it writes 17, 16, 0",
+				h.Version, h.LastCompVersion, h.BootCPUIDPhys)
+		}
+	}
+	if subs := r.SubCompatibles; len(subs) > 1 && !slices.IsSorted(subs) {
+		v.add("KHO008", kho.RootPath+".compatible", NoAddr, -1, "sub-components %s are not in alphabetical order",
+			strings.Join(subs, ";"))
+	}
+	if r.MemoryMap == 0 && len(r.Generations()) > 0 {
+		v.add("KHO004", kho.RootPath+".preserved-memory-map", NoAddr, -1, "preserved-memory-map is 0")
+	}
+}
+
+// memmap checks the preserved blocks against each other and the scratch
+// areas.
+func (v *validator) memmap() {
+	p := v.st.Preserved
+	if p == nil {
+		return
+	}
+	var prev phys.Block
+	var prevEnd uint64
+	i := 0
+	for b := range p.All() {
+		end := blockEnd(b)
+		if i > 0 && b.Addr < prevEnd {
+			v.add("MAP002", kho.MemmapPath, b.Addr, -1, "block at 0x%x order %d overlaps block at 0x%x order %d",
+				b.Addr, b.Order, prev.Addr, prev.Order)
+		}
+		if end > prevEnd || i == 0 {
+			prev, prevEnd = b, end
+		}
+		for si, s := range v.opts.Scratch {
+			if b.Addr < satAdd(s.Addr, s.Size) && s.Addr < end {
+				v.add("MAP003", kho.MemmapPath, b.Addr, -1, "preserved block at 0x%x order %d overlaps scratch area %d [0x%x, +0x%x)",
+					b.Addr, b.Order, si, s.Addr, s.Size)
+			}
+		}
+		i++
+	}
+}
+
+// blockEnd returns the first address past b, saturating.
+func blockEnd(b phys.Block) uint64 {
+	if b.Order > 51 {
+		return ^uint64(0)
+	}
+	return satAdd(b.Addr, b.Size())
+}
+
+func satAdd(a, b uint64) uint64 {
+	if a+b < a {
+		return ^uint64(0)
+	}
+	return a + b
+}
+
+// clients registers every client blob as a referenced structure and
+// notes the clients this build does not decode.
+func (v *validator) clients() {
+	for _, c := range v.st.Clients {
+		path := kho.RootPath + "/" + c.Name
+		if c.Kind == "unknown" {
+			v.add("KHO009", path, c.Addr, -1, "client %q is not decoded by this build", c.Name)
+		}
+		if c.Addr != 0 && c.Blob != nil {
+			v.refs.structure(path, c.Addr, uint64(len(c.Blob)))
+		}
+	}
+}

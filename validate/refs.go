@@ -1,0 +1,152 @@
+package validate
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/luoinspect/luoinspect/phys"
+)
+
+// maxPageOrder is MAX_PAGE_ORDER on default x86 configurations
+// (UNVERIFIED per config): kho_restore_page() refuses larger orders.
+const maxPageOrder = 10
+
+// span is one referenced structure.
+type span struct {
+	addr, size uint64
+	path       string
+}
+
+// refs tracks every page the state references. Structures (few) are kept
+// as spans for the overlap checks; folio pages (possibly millions) only
+// set a bit per preserved block, so memory stays proportional to the
+// preserved-memory map the walk already holds.
+type refs struct {
+	v      *validator
+	blocks []phys.Block // preserved blocks by address; nil without a map
+	used   []uint64     // bit i: blocks[i] is referenced
+	owner  map[int]string
+	spans  []span
+}
+
+func newRefs(v *validator) *refs {
+	rf := &refs{v: v, owner: map[int]string{}}
+	if p := v.st.Preserved; p != nil {
+		rf.blocks = slices.Collect(p.All())
+		rf.used = make([]uint64, (len(rf.blocks)+63)/64)
+	}
+	return rf
+}
+
+// head returns the index of the preserved block starting at addr, or -1.
+func (rf *refs) head(addr uint64) int {
+	i := sort.Search(len(rf.blocks), func(i int) bool { return rf.blocks[i].Addr >= addr })
+	if i < len(rf.blocks) && rf.blocks[i].Addr == addr {
+		return i
+	}
+	return -1
+}
+
+// check applies REF001 and REF005 to a reference at addr and returns the
+// block index, or -1 when addr is not a block head.
+func (rf *refs) check(path func() string, addr, size uint64) int {
+	if rf.blocks == nil {
+		return -1
+	}
+	i := rf.head(addr)
+	if i < 0 {
+		if b, ok := rf.v.st.Preserved.Contains(addr); ok {
+			rf.v.add("REF001", path(), addr, -1, "0x%x lies inside the preserved block at 0x%x (order %d) but is not its head: no KHOP magic there",
+				addr, b.Addr, b.Order)
+		} else {
+			rf.v.add("REF001", path(), addr, -1, "0x%x is not in any preserved block", addr)
+		}
+		return -1
+	}
+	b := rf.blocks[i]
+	if b.Order > maxPageOrder {
+		rf.v.add("REF005", path(), addr, -1, "the block at 0x%x has order %d, above MAX_PAGE_ORDER %d", addr, b.Order, maxPageOrder)
+	}
+	if size > b.Size() {
+		rf.v.add("REF004", path(), addr, -1, "the structure is %d bytes but the preserved block at 0x%x is %d (order %d)",
+			size, addr, b.Size(), b.Order)
+	}
+	return i
+}
+
+func (rf *refs) mark(i int) (already bool) {
+	w, bit := i/64, uint64(1)<<(i%64)
+	already = rf.used[w]&bit != 0
+	rf.used[w] |= bit
+	return already
+}
+
+// structure records a referenced structure of size bytes at addr.
+func (rf *refs) structure(path string, addr, size uint64) {
+	if addr == 0 {
+		return
+	}
+	rf.spans = append(rf.spans, span{addr, max(size, 1), path})
+	if i := rf.check(func() string { return path }, addr, size); i >= 0 {
+		if !rf.mark(i) {
+			rf.owner[i] = path
+		}
+	}
+}
+
+// folio records a folio page at addr; path is called only for a finding.
+func (rf *refs) folio(path func() string, addr uint64) {
+	i := rf.check(path, addr, phys.PageSize)
+	if i < 0 {
+		return
+	}
+	if rf.mark(i) {
+		prev, ok := rf.owner[i]
+		if !ok {
+			prev = "an earlier folio record"
+		}
+		rf.v.add("REF002", path(), addr, -1, "the block at 0x%x is already referenced by %s", addr, prev)
+	}
+}
+
+// finish reports structures that start at the same address or overlap,
+// and structures that overlap a scratch area.
+func (rf *refs) finish() {
+	s := rf.spans
+	slices.SortStableFunc(s, func(a, b span) int {
+		switch {
+		case a.addr < b.addr:
+			return -1
+		case a.addr > b.addr:
+			return 1
+		}
+		return 0
+	})
+	var hi span
+	for k, cur := range s {
+		end := satAdd(cur.addr, cur.size)
+		for si, sc := range rf.v.opts.Scratch {
+			if cur.addr < satAdd(sc.Addr, sc.Size) && sc.Addr < end {
+				rf.v.add("MAP003", cur.path, cur.addr, -1, "overlaps scratch area %d [0x%x, +0x%x)", si, sc.Addr, sc.Size)
+			}
+		}
+		if k == 0 {
+			hi = cur
+			continue
+		}
+		hiEnd := satAdd(hi.addr, hi.size)
+		switch {
+		case cur.addr == hi.addr:
+			rf.v.add("REF002", cur.path, cur.addr, -1, "0x%x is already referenced by %s", cur.addr, hi.path)
+		case cur.addr < hiEnd:
+			rf.v.add("REF003", cur.path, cur.addr, -1, "[0x%x, +0x%x) overlaps %s at [0x%x, +0x%x)", cur.addr, cur.size, hi.path, hi.addr, hi.size)
+		}
+		if end > hiEnd {
+			hi = cur
+		}
+	}
+}
+
+// folioPath names folio record pos of a memfd descriptor path.
+func folioPath(desc string, pos uint64) string { return fmt.Sprintf("%s.folios[%d]", desc, pos) }

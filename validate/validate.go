@@ -1,0 +1,91 @@
+package validate
+
+import (
+	"errors"
+	"slices"
+
+	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/kho"
+	"github.com/luoinspect/luoinspect/phys"
+)
+
+// Options steer a validation.
+type Options struct {
+	// Walk is passed to handover.Walk by Run (generation overrides,
+	// debugfs sub-blobs).
+	Walk handover.Options
+	// Scratch lists the scratch areas of the handoff, when the source has
+	// them; MAP003 is checked only then.
+	Scratch []kho.Scratch
+	// Source names what is validated, for the report.
+	Source string
+	// Progress, when set, is called while folio records are streamed
+	// with the records done so far and the total of all memfd files.
+	Progress func(done, total uint64)
+}
+
+// Run walks the state the KHO root blob describes in m and validates it.
+// A root that cannot be read is itself a finding (the kernel disables
+// KHO revival), so Run always returns a report.
+func Run(root []byte, m phys.Memory, opts Options) *Report {
+	st, err := handover.Walk(root, m, opts.Walk)
+	if err != nil {
+		r := newReport(opts)
+		var pe *phys.Error
+		if !errors.As(err, &pe) {
+			pe = phys.Errorf(phys.ErrMalformed, kho.RootPath, phys.NoAddr, -1, "%v", err)
+		}
+		r.add(classifyRoot(pe), "", pe.Path, pe.Addr, pe.Offset, "%s", problemMessage(pe))
+		return r
+	}
+	return Check(st, m, opts)
+}
+
+func newReport(opts Options) *Report {
+	return &Report{Schema: SchemaVersion, Source: opts.Source, Findings: []Finding{}}
+}
+
+// Check validates a walked state whose memory is m. Every rule of the
+// catalogue that applies is checked, and every finding is reported.
+func Check(st *handover.State, m phys.Memory, opts Options) *Report {
+	r := newReport(opts)
+	d := st.Detection
+	r.Generations = Generations{KHO: d.KHO.Tag, LUO: d.LUO.Tag, Memfd: d.Memfd.Tag}
+	v := &validator{st: st, m: m, opts: opts, r: r}
+	v.refs = newRefs(v)
+	v.problems()
+	v.root()
+	v.memmap()
+	v.clients()
+	v.luo()
+	v.memfds()
+	v.refs.finish()
+	slices.SortStableFunc(r.Findings, func(a, b Finding) int { return a.Severity.rank() - b.Severity.rank() })
+	return r
+}
+
+// validator carries one Check.
+type validator struct {
+	st   *handover.State
+	m    phys.Memory
+	opts Options
+	r    *Report
+	refs *refs
+}
+
+// gen returns the detected tag of the component a path belongs to.
+func (v *validator) gen(path string) string {
+	d := v.st.Detection
+	switch {
+	case hasPrefix(path, "LUO") && contains(path, ".data"):
+		return d.Memfd.Tag
+	case hasPrefix(path, "LUO"):
+		return d.LUO.Tag
+	}
+	return d.KHO.Tag
+}
+
+// add records a finding, naming the generation from the path.
+func (v *validator) add(id, path string, addr uint64, off int64, format string, args ...any) {
+	v.r.add(id, v.gen(path), path, addr, off, format, args...)
+}
