@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"flag"
 	"os"
 	"testing"
 
@@ -27,4 +29,25 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+var update = flag.Bool("update", false, "rewrite docs/cli.md")
+
+// TestCLIReferenceCurrent keeps docs/cli.md equal to the command tree.
+func TestCLIReferenceCurrent(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeCLIReference(&b, newRootCmd(&streams{Out: os.Stdout, Err: os.Stderr})); err != nil {
+		t.Fatal(err)
+	}
+	const path = "../../docs/cli.md"
+	if *update {
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(b.Bytes(), want) {
+		t.Fatalf("docs/cli.md is stale: run go test ./cmd/luoinspect -run CLIReference -update (%v)", err)
+	}
 }
