@@ -28,7 +28,7 @@ type diffFlags struct {
 func newDiffCmd(s *streams) *cobra.Command {
 	var f diffFlags
 	c := &cobra.Command{
-		Use:   "diff (--sample-a NAME | --spec-a FILE) (--sample-b NAME | --spec-b FILE) | --bytes FILE1 FILE2",
+		Use:   "diff A B | (--sample-a NAME | --spec-a FILE) (--sample-b NAME | --spec-b FILE) | --bytes FILE1 FILE2",
 		Short: "Compare two handover states: did the live update preserve everything?",
 		Long: "diff compares state A (before) with state B (after) by meaning: sessions by\n" +
 			"name, files by token, memfd payloads field by field and folio by folio\n" +
@@ -41,7 +41,8 @@ func newDiffCmd(s *streams) *cobra.Command {
 			"--b-side incoming says B is A as the next kernel reads it instead.\n\n" +
 			"--bytes compares two FDT blobs region by region, naming each field.\n\n" +
 			"Exit status: 0 identical, 4 changed, 8 data lost.",
-		Example: "  luoinspect diff --sample-a k3-luov3-m2b --spec-b after.yaml --across-update\n" +
+		Example: "  luoinspect diff before.core live --across-update --b-side incoming\n" +
+			"  luoinspect diff --sample-a k3-luov3-m2b --spec-b after.yaml --across-update\n" +
 			"  luoinspect diff --spec-a a.yaml --spec-b b.yaml -o json\n" +
 			"  luoinspect diff --bytes luo-before.dtb luo-after.dtb",
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -180,14 +181,37 @@ func writeRules(w io.Writer) error {
 // embedded sample or a spec file; a loader for real sources (positional
 // arguments: dumps, snapshots, debugfs) slots in here.
 func loadPair(f *diffFlags, args []string) (a, b statediff.Input, err error) {
-	if len(args) > 0 {
-		return a, b, usageError{fmt.Errorf("diff takes A and B from --sample-a/--spec-a and --sample-b/--spec-b, not arguments (or use --bytes FILE1 FILE2)")}
+	switch len(args) {
+	case 0:
+	case 2:
+		if f.sampleA != "" || f.specA != "" || f.sampleB != "" || f.specB != "" {
+			return a, b, usageError{fmt.Errorf("give A and B as two SOURCEs or with --sample-X/--spec-X, not both")}
+		}
+		if a, err = loadSourceSide(args[0]); err != nil {
+			return a, b, err
+		}
+		b, err = loadSourceSide(args[1])
+		return a, b, err
+	default:
+		return a, b, usageError{fmt.Errorf("diff takes two SOURCEs A and B (or --sample-X/--spec-X, or --bytes FILE1 FILE2), got %d arguments", len(args))}
 	}
 	if a, err = loadSide("a", f.sampleA, f.specA); err != nil {
 		return a, b, err
 	}
 	b, err = loadSide("b", f.sampleB, f.specB)
 	return a, b, err
+}
+
+// loadSourceSide walks the state of a SOURCE (snapshot, core, debugfs
+// copy, live). The source stays open for the folio comparison; the
+// process exits right after.
+func loadSourceSide(spec string) (statediff.Input, error) {
+	var sf stateFlags
+	l, err := sf.load([]string{spec})
+	if err != nil {
+		return statediff.Input{}, fmt.Errorf("%s: %w", spec, err)
+	}
+	return statediff.Input{Name: l.name, State: l.state, Mem: l.mem}, nil
 }
 
 // loadSide loads one side from --sample-X or --spec-X.

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/luoinspect/luoinspect/abi/schema"
+	"github.com/spf13/cobra"
+)
+
+func newABIShowCmd(s *streams) *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:   "show SOURCE",
+		Short: "Show the structs, FDT schema and constants of a generation or kernel",
+		Example: "  luoinspect abi show M1\n" +
+			"  luoinspect abi show K4+L-luo-v5+M2b -o json",
+		Args: exactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if err := checkFormat(format, "tree", "json", "yaml"); err != nil {
+				return err
+			}
+			snap, err := loadABISource(args[0])
+			if err != nil {
+				return err
+			}
+			s.warnSnapshot(snap)
+			if format != "tree" {
+				return writeDoc(s.Out, format, snap)
+			}
+			return showTree(s.Out, snap)
+		},
+	}
+	c.Flags().StringVarP(&format, "output", "o", "tree", "output format: tree, json or yaml")
+	return c
+}
+
+// showTree prints a snapshot for humans.
+func showTree(w io.Writer, snap *schema.Snapshot) error {
+	fmt.Fprintf(w, "%s (%s, %s)\n", snap.Source, snap.Origin, snap.Schema)
+	for _, c := range snap.Components {
+		fmt.Fprintf(w, "\n%s", c.Name)
+		if len(c.Generations) > 0 {
+			fmt.Fprintf(w, "  generations: %s", strings.Join(c.Generations, ", "))
+		}
+		if len(c.Compatibles) > 0 {
+			fmt.Fprintf(w, "  compatibles: %s", strings.Join(c.Compatibles, ", "))
+		}
+		if c.Root != "" {
+			fmt.Fprintf(w, "  blob: struct %s", c.Root)
+		}
+		fmt.Fprintln(w)
+		if len(c.Nodes) > 0 {
+			fmt.Fprintln(w, "  FDT")
+			for _, n := range c.Nodes {
+				showNode(w, n)
+			}
+		}
+		for _, st := range c.Structs {
+			showStruct(w, st)
+		}
+		if len(c.Constants) > 0 {
+			fmt.Fprintln(w, "  constants")
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			for _, k := range c.Constants {
+				v := fmt.Sprintf("%d", k.Value)
+				if k.IsString {
+					v = fmt.Sprintf("%q", k.String)
+				} else if k.Value > 9 {
+					v += fmt.Sprintf(" (%#x)", k.Value)
+				}
+				fmt.Fprintf(tw, "    %s\t= %s\n", k.Name, v)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func showNode(w io.Writer, n schema.Node) {
+	name := n.Path
+	if n.FDT != "" {
+		name = n.FDT + ":" + n.Path
+	}
+	var flags []string
+	if n.Compatible != "" {
+		flags = append(flags, fmt.Sprintf("compatible %q", n.Compatible))
+	}
+	if n.Required {
+		flags = append(flags, "required")
+	}
+	if n.Repeated {
+		flags = append(flags, "repeated")
+	}
+	fmt.Fprintf(w, "    %s  %s\n", name, strings.Join(flags, ", "))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, p := range n.Props {
+		size := "var"
+		if p.Size > 0 {
+			size = fmt.Sprint(p.Size)
+		}
+		req := "optional"
+		if p.Required {
+			req = "required"
+		}
+		extra := ""
+		if p.Struct != "" {
+			extra = "struct " + p.Struct
+		}
+		fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\n", p.Name, p.Kind, size, req, extra)
+	}
+	_ = tw.Flush()
+}
+
+func showStruct(w io.Writer, st *schema.Struct) {
+	packed := ""
+	if st.Packed {
+		packed = ", packed"
+	}
+	fmt.Fprintf(w, "  struct %s (%d bytes%s)\n", st.Name, st.Size, packed)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, f := range st.Fields {
+		where := fmt.Sprintf("@%d", f.Offset)
+		if f.BitSize > 0 {
+			where = fmt.Sprintf("@%d bits %d..%d", f.Offset, f.BitOffset, f.BitOffset+f.BitSize-1)
+		}
+		fmt.Fprintf(tw, "    %s\t%d\t%s\t%s\t%s\n", where, f.Size, f.Name, f.Type, f.Kind)
+	}
+	_ = tw.Flush()
+}
