@@ -247,12 +247,16 @@ func luoChild(path, compatible, prop, meaning string, required bool) Node {
 	}
 }
 
+// nodeSubsystems is /subsystems as the patch v1-v4 postings leave it: the
+// properties are added with fdt_setprop to a read-write tree, and each new
+// one is inserted right after the node name, so the subsystems come newest
+// first and compatible, set first, comes last.
 var nodeSubsystems = Node{
 	Path: "/subsystems", Compatible: "subsystems-v1", Required: true,
 	Meaning: "one property per registered LUO subsystem",
 	Props: []Prop{
+		{Name: "<subsystem>", Kind: PropU64, Size: 8, Meaning: "opaque subsystem data, named after the subsystem; newest registration first"},
 		{Name: "compatible", Kind: PropString, Size: len("subsystems-v1") + 1, Required: true, Meaning: "node version"},
-		{Name: "<subsystem>", Kind: PropU64, Size: 8, Meaning: "opaque subsystem data, named after the subsystem"},
 	},
 }
 
@@ -308,6 +312,7 @@ var genLRFC = &Generation{
 		"RFC v1 date",
 		"the variant with a 2 MiB FDT and a root property state (u8): posting unknown; modelled as an optional property",
 		"whether RFC-era roots carried liveupdate-number: not modelled",
+		"RFC v2 (drivers/misc/liveupdate/): whether its LUO FDT was built in read-write mode like patch v1-v3: not confirmed",
 	},
 	Kernels: []string{"RFC v2 (2025-05-15), drivers/misc/liveupdate/", "patch v1 2025-06-25, v2 2025-07-23, v3 2025-08-07 (kernel/liveupdate/)"},
 	Nodes: []Node{
@@ -354,7 +359,12 @@ var genLRFC = &Generation{
 		{Name: "LUO_FDT_SIZE", Value: 1 << 20, Meaning: "RFC v2 LUO FDT buffer (SZ_1M); PAGE_SIZE in later postings"},
 	},
 	Notes: []string{
+		"Patch v1-v3 build the LUO FDT in read-write mode: fdt_create_empty_tree(PAGE_SIZE), fdt_setprop_string(compatible), " +
+			"fdt_add_subnode(subsystems), its compatible, then one fdt_setprop(name, &zero, 8) per subsystem in registration order, " +
+			"stored in place at prepare. It is never packed: reserve map at 0x30, totalsize PAGE_SIZE, and the /subsystems properties " +
+			"come newest first with compatible last.",
 		"The patch v2/v3 file-descriptors FDT is PAGE_SIZE << get_order(1024 + 128 * n) bytes, preserved with kho_preserve_phys.",
+		"The patch v2/v3 file-descriptors FDT is written in sequential-write mode; files come from an xarray walk, so their nodes are in ascending token order.",
 		"A missing node, bad token name or missing compatible panics an RFC v2 receiver.",
 		"memfd in this era is M0.",
 	},
@@ -369,6 +379,8 @@ var genLv4 = &Generation{
 		"session name length: chose 56 (80-byte entries, same offsets as L-v5)",
 		"file entry format: chose the 64-byte luo_file_ser of L-v5",
 		"memfd layout used with v4: unknown",
+		"session FDT count, data and pgcnt: big-endian, as [PATCH v4 11/30] (liveupdate: luo_session: Add sessions support) writes them " +
+			"with fdt_property_u64, unlike every later LUO u64 property (generations.md §4.2 and fdt-layout.md §6 say little-endian; the posting wins)",
 	},
 	Kernels: []string{"LUO patch v4 (2025-09-29)"},
 	Nodes: []Node{
@@ -379,9 +391,9 @@ var genLv4 = &Generation{
 			Meaning: "one-page FDT whose PA is the session subsystem's u64; root node named luo-session",
 			Props: []Prop{
 				{Name: "compatible", Kind: PropString, Size: 15, Required: true, Meaning: "node version"},
-				{Name: "count", Kind: PropU64, Size: 8, Required: true, Meaning: "number of luo_session_ser"},
-				{Name: "data", Kind: PropPhysAddr, Size: 8, Required: true, Meaning: "PA of luo_session_ser[]; 0 if none"},
-				{Name: "pgcnt", Kind: PropU64, Size: 8, Required: true, Meaning: "pages in that array"},
+				{Name: "count", Kind: PropU64BE, Size: 8, Required: true, Meaning: "number of luo_session_ser"},
+				{Name: "data", Kind: PropU64BE, Size: 8, Required: true, Meaning: "PA of luo_session_ser[]; 0 if none"},
+				{Name: "pgcnt", Kind: PropU64BE, Size: 8, Required: true, Meaning: "DIV_ROUND_UP(count * sizeof(luo_session_ser), PAGE_SIZE)"},
 			},
 		},
 	},
@@ -390,6 +402,9 @@ var genLv4 = &Generation{
 	Notes: []string{
 		"The prepare/freeze/finish/cancel state machine is still present.",
 		"An entry whose name[0] is 0 is skipped.",
+		"The LUO FDT is built in read-write mode as in L-RFC (fdt_create_empty_tree(PAGE_SIZE), never packed, /subsystems newest first, compatible last).",
+		"The one-page session FDT is sequential-write; count, data and pgcnt are fdt_property_u64 values, i.e. big-endian, " +
+			"unlike every later LUO u64 property. pgcnt is DIV_ROUND_UP(count * 80, PAGE_SIZE); data is 0 without sessions.",
 	},
 }
 

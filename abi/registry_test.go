@@ -117,7 +117,7 @@ func checkNodes(t *testing.T, g *Generation) {
 			}
 			props[p.Name] = true
 			switch p.Kind {
-			case PropPhysAddr, PropSize, PropU64:
+			case PropPhysAddr, PropSize, PropU64, PropU64BE:
 				if p.Size != 8 {
 					t.Errorf("%s %s %s: u64 property of size %d", g.Tag, n.Path, p.Name, p.Size)
 				}
@@ -508,7 +508,7 @@ func TestEnumStrings(t *testing.T) {
 	if LittleEndian.String() != "little" || Endian(7).String() != "Endian(7)" {
 		t.Error("Endian.String")
 	}
-	if PropPhysAddr.String() != "u64le-physaddr" || PropKind(0).String() != "PropKind(0)" {
+	if PropPhysAddr.String() != "u64le-physaddr" || PropU64BE.String() != "u64be" || PropKind(0).String() != "PropKind(0)" {
 		t.Error("PropKind.String")
 	}
 }
@@ -567,6 +567,22 @@ func TestDocComments(t *testing.T) {
 							}
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestLv4SessionFDTBigEndian pins the byte order of the L-v4 session FDT
+// ([PATCH v4 11/30]: fdt_property_u64) and checks that no other property
+// is big-endian.
+func TestLv4SessionFDTBigEndian(t *testing.T) {
+	for _, g := range All() {
+		for _, n := range g.Nodes {
+			for _, p := range n.Props {
+				be := g.Tag == "L-v4" && n.FDT == "luo-session" && (p.Name == "count" || p.Name == "data" || p.Name == "pgcnt")
+				if (p.Kind == PropU64BE) != be {
+					t.Errorf("%s %s:%s %s: kind %v", g.Tag, n.FDT, n.Path, p.Name, p.Kind)
 				}
 			}
 		}

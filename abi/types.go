@@ -150,7 +150,7 @@ func (e Endian) String() string {
 type PropKind int
 
 // Property encodings. Integer payloads are raw CPU-order (little-endian)
-// copies, never FDT big-endian cells.
+// copies, never FDT big-endian cells, except PropU64BE.
 const (
 	// PropPhysAddr is a u64 LE physical address.
 	PropPhysAddr PropKind = iota + 1
@@ -168,6 +168,10 @@ const (
 	PropStringList
 	// PropRaw is opaque bytes, or an array of Prop.Struct records.
 	PropRaw
+	// PropU64BE is a u64 in FDT (big-endian) byte order, as libfdt's
+	// fdt_property_u64 and fdt_setprop_u64 write it. Only the L-v4
+	// session FDT uses it.
+	PropU64BE
 )
 
 var propKindNames = [...]string{
@@ -179,6 +183,7 @@ var propKindNames = [...]string{
 	PropString:     "string",
 	PropStringList: "stringlist",
 	PropRaw:        "raw",
+	PropU64BE:      "u64be",
 }
 
 // String returns a short name such as "u64le-physaddr".

@@ -188,12 +188,24 @@ func fdtNodePath(prefix string, n fdt.Node) string {
 
 // propU64 reads a u64 LE property that must be exactly 8 bytes.
 func (d *decoder) propU64(n fdt.Node, prefix, prop string, baseAddr uint64) (uint64, error) {
+	return d.propU64Kind(n, prefix, prop, abi.PropU64, baseAddr)
+}
+
+// propU64Kind reads an 8-byte u64 property in the byte order of the
+// registry kind k: big-endian for abi.PropU64BE, little-endian otherwise.
+func (d *decoder) propU64Kind(n fdt.Node, prefix, prop string, k abi.PropKind, baseAddr uint64) (uint64, error) {
 	path := fdtNodePath(prefix, n) + "." + prop
 	p, ok := n.Property(prop)
 	if !ok {
 		return 0, phys.Errorf(phys.ErrMalformed, path, phys.NoAddr, int64(n.Offset()), "property is missing")
 	}
-	v, err := p.U64LE()
+	var v uint64
+	var err error
+	if k == abi.PropU64BE {
+		v, err = p.U64BE()
+	} else {
+		v, err = p.U64LE()
+	}
 	if err != nil {
 		addr := phys.NoAddr
 		if baseAddr != phys.NoAddr {

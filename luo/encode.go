@@ -2,8 +2,12 @@ package luo
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/fdt"
@@ -25,6 +29,15 @@ var luoFDTSize = int(abi.MustConstant(Tag619, "LUO_FDT_SIZE"))
 //     liveupdate-number, then the luo-session and luo-flb nodes, each with
 //     compatible then the header property); the preserved page holds the
 //     whole buffer, including the strings libfdt leaves at its end.
+//   - The L-RFC and L-v4 LUO FDT is instead built in read-write mode as
+//     patch v1-v4 do (see rwRoot): an empty tree of one page, then
+//     fdt_setprop/fdt_add_subnode, never packed, so the blob is the whole
+//     4096-byte page and the /subsystems properties come newest first with
+//     compatible last. The L-RFC files FDT holds the files in ascending
+//     token order (the kernel walks an xarray), whatever the order of
+//     s.Files; equal tokens keep their order. The L-v4 session FDT holds
+//     count, data and pgcnt big-endian (fdt_property_u64), pgcnt being
+//     DIV_ROUND_UP(count * 80, PAGE_SIZE).
 //   - Every block comes from a.Alloc at the kernel's order, zeroed, so unused
 //     slots and name padding are zero: the LUO FDT and struct luo_ser pages
 //     (order 0), then the session block (order 4, LUO_SESSION_PGCNT 16) and
@@ -38,7 +51,8 @@ var luoFDTSize = int(abi.MustConstant(Tag619, "LUO_FDT_SIZE"))
 //     and L-v6, 1 for FLB pages); counts are written at serialization.
 //   - Sessions appear in the order of s.Sessions (creation order), files in
 //     the order of Session.Files (preservation order), FLBs in the order of
-//     s.FLBs.
+//     s.FLBs, L-RFC/L-v4 subsystems registered in the order of
+//     s.Subsystems, then the subsystem this package owns.
 //
 // File.Data (the handler payload address) is written as given. Layout and
 // every Addr and Path are ignored. Capacity overruns fail with
@@ -102,6 +116,19 @@ func (e *encoder) check() error {
 	}
 	if len(s.Subsystems) > 0 && l.kind != kindRFC && l.kind != kindV4 {
 		return unsupported(root+"/subsystems", "%s has no subsystems", l.tag)
+	}
+	seen := map[string]bool{}
+	for _, sub := range s.Subsystems {
+		p := root + "/subsystems." + sub.Name
+		switch {
+		case sub.Name == "" || strings.ContainsAny(sub.Name, "\x00/"):
+			return phys.Errorf(phys.ErrMalformed, p, phys.NoAddr, -1, "%q is not a property name", sub.Name)
+		case sub.Name == "compatible":
+			return unsupported(p, "the name is taken by the node's compatible")
+		case seen[sub.Name]:
+			return phys.Errorf(phys.ErrMalformed, p, phys.NoAddr, -1, "subsystem %q is registered twice", sub.Name)
+		}
+		seen[sub.Name] = true
 	}
 	if s.Features != nil && l.kind != kindFeat {
 		return unsupported(root+".features", "%s has no feature header", l.tag)
@@ -426,9 +453,30 @@ func (e *encoder) ser() ([]byte, uint64, error) {
 
 // ---- subsystem era ----
 
+// fdtErr turns an fdt writer error into a phys error at path: running out
+// of buffer is a capacity overrun, anything else malformed input.
+func fdtErr(err error, path string) error {
+	kind := phys.ErrMalformed
+	if errors.Is(err, fdt.ErrNoSpace) {
+		kind = phys.ErrLimit
+	}
+	return phys.Errorf(kind, path, phys.NoAddr, -1, "%v", err)
+}
+
+// putU64Prop writes a u64 property with the sequential-write writer in the
+// byte order of its registry kind.
+func putU64Prop(w *fdt.SeqWriter, p abi.Prop, v uint64) {
+	if p.Kind == abi.PropU64BE {
+		w.Property(p.Name, binary.BigEndian.AppendUint64(nil, v)) // fdt_property_u64
+		return
+	}
+	w.PropertyU64LE(p.Name, v)
+}
+
 // v4 encodes L-v4: the LUO FDT's /subsystems names a one-page luo-session
-// FDT (count, data, pgcnt) whose data is a zeroed array of 80-byte
-// entries sized to a power-of-two number of pages.
+// FDT (count, data, pgcnt, big-endian) whose data is a zeroed array of
+// 80-byte entries in a power-of-two block of pages, pgcnt counting only
+// the pages the entries use.
 func (e *encoder) v4() ([]byte, uint64, error) {
 	l, s := e.l, e.s
 	for _, sub := range s.Subsystems {
@@ -441,12 +489,13 @@ func (e *encoder) v4() ([]byte, uint64, error) {
 	n := uint64(len(s.Sessions))
 	var data, pgcnt uint64
 	if n > 0 {
-		o := bytesOrder(n * uint64(l.sess.Size))
-		if pgcnt = uint64(1) << o; pgcnt > maxV4Pages {
+		size := n * uint64(l.sess.Size)
+		// DIV_ROUND_UP(count * sizeof(struct luo_session_ser), PAGE_SIZE)
+		if pgcnt = (size + phys.PageSize - 1) / phys.PageSize; pgcnt > maxV4Pages {
 			return nil, 0, phys.Errorf(phys.ErrLimit, root+"/sessions", phys.NoAddr, -1, "%d sessions need %d pages", n, pgcnt)
 		}
 		var blk []byte
-		data, blk = e.a.Alloc(o)
+		data, blk = e.a.Alloc(bytesOrder(size))
 		for i, ss := range s.Sessions {
 			files, err := e.fileArray(i, ss)
 			if err != nil {
@@ -457,44 +506,93 @@ func (e *encoder) v4() ([]byte, uint64, error) {
 			}
 		}
 	}
+	vals := map[string]uint64{"count": n, "data": data, "pgcnt": pgcnt}
 	sw := fdt.NewSeqWriter(luoFDTSize)
 	sw.BeginNode(sessionFDTRoot)
 	sw.PropertyString("compatible", l.sessionCompat)
-	sw.PropertyU64LE("count", n)
-	sw.PropertyU64LE("data", data)
-	sw.PropertyU64LE("pgcnt", pgcnt)
+	for _, p := range l.sessFDTProps {
+		putU64Prop(sw, p, vals[p.Name])
+	}
 	sw.EndNode()
 	if _, err := finishFDT(sw, spage); err != nil {
 		return nil, 0, err
 	}
-	w := fdt.NewSeqWriter(luoFDTSize)
-	w.BeginNode("")
-	w.PropertyString("compatible", l.rootCompat)
-	e.writeSubsystems(w, defaultSessionSubsy, sfdtPA)
-	w.EndNode()
-	blob, err := finishFDT(w, page)
+	blob, err := e.rwRoot(page, defaultSessionSubsy, sfdtPA)
 	if err != nil {
 		return nil, 0, err
 	}
 	return blob, fdtPA, nil
 }
 
-// writeSubsystems writes the /subsystems node: s.Subsystems in order, then
-// the subsystem this package owns.
-func (e *encoder) writeSubsystems(w *fdt.SeqWriter, own string, pa uint64) {
-	w.BeginNode(subsystemsNode)
-	w.PropertyString("compatible", subsystemsCompat)
-	for _, sub := range e.s.Subsystems {
-		w.PropertyU64LE(sub.Name, sub.Data)
-	}
-	w.PropertyU64LE(own, pa)
+// rwRoot builds the LUO FDT of L-RFC (patch v1-v3) and L-v4 the way their
+// luo_fdt_setup() does, in read-write mode: fdt_create_empty_tree(fdt,
+// PAGE_SIZE) (which ends with fdt_open_into), fdt_setprop_string
+// (compatible), then luo_subsystems_fdt_setup(): fdt_add_subnode
+// ("subsystems"), its compatible, one fdt_setprop(name, &zero, 8) per
+// registered subsystem (s.Subsystems, then own), and at prepare each u64
+// stored in place. The tree is never packed: the blob is the whole page
+// (totalsize PAGE_SIZE, reserve map at 0x30) and each new property sits
+// right after its node's name, so /subsystems lists the subsystems newest
+// first with compatible last. A non-zero s.LiveupdateNumber (which no
+// posting writes) is set after the root compatible, little-endian.
+func (e *encoder) rwRoot(page []byte, own string, pa uint64) ([]byte, error) {
+	s := e.s
+	w := fdt.NewSeqWriter(luoFDTSize)
+	w.BeginNode("")
 	w.EndNode()
+	if _, err := w.Finish(); err != nil {
+		return nil, fdtErr(err, root)
+	}
+	ed, err := fdt.OpenInto(w.Buffer(), luoFDTSize)
+	if err != nil {
+		return nil, fdtErr(err, root)
+	}
+	subs := append(slices.Clone(s.Subsystems), Subsystem{Name: own, Data: pa})
+	const sn = "/" + subsystemsNode
+	steps := []struct {
+		path string
+		f    func() error
+	}{
+		{root + ".compatible", func() error { return ed.SetProp("/", "compatible", cstr(e.l.rootCompat)) }},
+		{root + ".liveupdate-number", func() error {
+			if s.LiveupdateNumber == 0 {
+				return nil
+			}
+			return ed.SetPropU64LE("/", "liveupdate-number", s.LiveupdateNumber)
+		}},
+		{root + "/" + subsystemsNode, func() error { return ed.AddSubnode("/", subsystemsNode) }},
+		{root + "/" + subsystemsNode + ".compatible", func() error { return ed.SetProp(sn, "compatible", cstr(subsystemsCompat)) }},
+	}
+	for _, st := range steps {
+		if err := st.f(); err != nil {
+			return nil, fdtErr(err, st.path)
+		}
+	}
+	// Registration writes zero; luo_subsystems_commit_data_to_fdt()
+	// stores the data in place at prepare.
+	for _, sub := range subs {
+		if err := ed.SetPropU64LE(sn, sub.Name, 0); err != nil {
+			return nil, fdtErr(err, root+"/subsystems."+sub.Name)
+		}
+	}
+	for _, sub := range subs {
+		if err := ed.SetPropU64LE(sn, sub.Name, sub.Data); err != nil {
+			return nil, fdtErr(err, root+"/subsystems."+sub.Name)
+		}
+	}
+	copy(page, ed.Buffer())
+	return ed.Blob(), nil
 }
+
+// cstr returns v with its NUL, the value fdt_setprop_string writes.
+func cstr(v string) []byte { return append([]byte(v), 0) }
 
 // rfc encodes L-RFC as patch v2/v3 wrote it: the file-descriptors
 // subsystem's u64 is the PA of a separate FDT of PAGE_SIZE <<
 // get_order(1024 + 128 * n) bytes whose root node is named
-// file-descriptors and holds one node per file, named "%#0llx".
+// file-descriptors and holds one node per file, named "%#0llx", in
+// ascending token order (luo_files_fdt_setup walks an xarray indexed by
+// token; a stable sort keeps equal tokens in s.Files order).
 func (e *encoder) rfc() ([]byte, uint64, error) {
 	s := e.s
 	for _, sub := range s.Subsystems {
@@ -505,10 +603,16 @@ func (e *encoder) rfc() ([]byte, uint64, error) {
 	fdtPA, page := e.a.Alloc(bytesOrder(uint64(luoFDTSize)))
 	o := bytesOrder(1024 + 128*uint64(len(s.Files)))
 	ffPA, fpage := e.a.Alloc(o)
+	idx := make([]int, len(s.Files))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(s.Files[a].Token, s.Files[b].Token) })
 	fw := fdt.NewSeqWriter(len(fpage))
 	fw.BeginNode(filesNode)
 	fw.PropertyString("compatible", filesCompat)
-	for i, f := range s.Files {
+	for _, i := range idx {
+		f := s.Files[i]
 		if bytes.IndexByte([]byte(f.Compatible), 0) >= 0 {
 			return nil, 0, phys.Errorf(phys.ErrMalformed, fmt.Sprintf("%s/files[%d].compatible", root, i), phys.NoAddr, -1,
 				"%q holds a NUL", f.Compatible)
@@ -522,15 +626,7 @@ func (e *encoder) rfc() ([]byte, uint64, error) {
 	if _, err := finishFDT(fw, fpage); err != nil {
 		return nil, 0, err
 	}
-	w := fdt.NewSeqWriter(luoFDTSize)
-	w.BeginNode("")
-	w.PropertyString("compatible", e.l.rootCompat)
-	if s.LiveupdateNumber != 0 {
-		w.PropertyU64LE("liveupdate-number", s.LiveupdateNumber)
-	}
-	e.writeSubsystems(w, filesNode, ffPA)
-	w.EndNode()
-	blob, err := finishFDT(w, page)
+	blob, err := e.rwRoot(page, filesNode, ffPA)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -76,6 +76,10 @@ type layout struct {
 	flbName, flbData     *abi.Field
 	flbCount             *abi.Field
 	flbMax, flbPgcnt     uint64
+
+	// sessFDTProps are the u64 properties of the L-v4 session FDT (count,
+	// data, pgcnt) with their registry encodings.
+	sessFDTProps []abi.Prop
 }
 
 func never(string) bool  { return false }
@@ -142,6 +146,23 @@ func (l *layout) setFLBs(tag, hdr string) {
 	l.flbPgcnt = abi.MustConstant(tag, "LUO_FLB_PGCNT")
 }
 
+// setSessionFDT records the count, data and pgcnt properties of the
+// generation's luo-session FDT, whose encodings the registry gives.
+func (l *layout) setSessionFDT(tag string) {
+	g, _ := abi.Lookup(tag)
+	n, ok := g.Node(sessionFDTRoot, "/")
+	if !ok {
+		panic("luo: " + tag + " has no luo-session FDT in the registry")
+	}
+	for _, name := range []string{"count", "data", "pgcnt"} {
+		p, ok := n.Prop(name)
+		if !ok || p.Size != 8 {
+			panic("luo: " + tag + " luo-session FDT has no u64 property " + name)
+		}
+		l.sessFDTProps = append(l.sessFDTProps, *p)
+	}
+}
+
 func (l *layout) setSer(tag string) {
 	l.ser = abi.MustStruct(tag, "luo_ser")
 	if f, ok := l.ser.Field("compatible"); ok {
@@ -166,6 +187,7 @@ func init() {
 	v4.sess = abi.MustStruct(TagV4, "luo_session_ser")
 	v4.setSessionFields()
 	v4.setFiles(TagV4, "compatible", never)
+	v4.setSessionFDT(TagV4)
 	layouts[TagV4] = v4
 
 	fdtGen := func(tag, sessCompat, sessProp, hdr, entry, flbCompat, flbProp, flbHdr string) *layout {

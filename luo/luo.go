@@ -34,11 +34,16 @@ type State struct {
 	// (registration) order.
 	FLBs []FLB
 	// Files are the globally preserved files of L-RFC, which has no
-	// sessions. Nil for every other generation.
+	// sessions, in blob order. Nil for every other generation. Encode
+	// writes them in ascending token order (the patch v2/v3 kernel walks
+	// an xarray indexed by token), so Decode returns them sorted.
 	Files []File
 	// Subsystems are the /subsystems properties of L-RFC and L-v4 other
 	// than the ones this package decodes itself (the file-descriptors
-	// subsystem of L-RFC patch v2/v3 and the session subsystem of L-v4).
+	// subsystem of L-RFC patch v2/v3 and the session subsystem of L-v4),
+	// in registration order. A kernel-written node holds them newest
+	// first (read-write mode); Decode reverses that, and Encode registers
+	// them in this order before its own subsystem.
 	Subsystems []Subsystem
 	// Features is the L-feat feature header of struct luo_ser; nil for
 	// the other generations.

@@ -45,7 +45,11 @@ func roundTripCases() []rtCase {
 	return []rtCase{
 		{"L-RFC", TagRFC, "luo-v1", State{LiveupdateNumber: 0, Subsystems: []Subsystem{{"iommu", 0x42}},
 			Files: []File{{Compatible: "memfd-v1", Token: 0, Data: 0x5000}, {Compatible: "memfd-v1", Token: 42, Data: 0x6000}}}},
+		{"L-RFC/subsystems", TagRFC, "luo-v1", State{Subsystems: []Subsystem{{"iommu", 0x42}, {"vfio", 7}, {"kvm", 0}},
+			Files: []File{{Compatible: "memfd-v1", Token: 3, Data: 0x5000}, {Compatible: "memfd-v1", Token: 3, Data: 0x6000}}}},
 		{"L-v4", TagV4, "luo-v1", State{Subsystems: []Subsystem{{"iommu", 0x42}}, Sessions: sample(3, someFiles, false)}},
+		{"L-v4/subsystems", TagV4, "luo-v1", State{Subsystems: []Subsystem{{"iommu", 0x42}, {"vfio", 7}, {"kvm", 0}},
+			Sessions: sample(120, someFiles, false)}},
 		{"L-v5", TagV5, "luo-v1", State{LiveupdateNumber: 3, Sessions: sample(4, someFiles, false), FLBs: flbs}},
 		{"L-v6", TagV6, "luo-v1", State{LiveupdateNumber: 4, Sessions: sample(4, someFiles, false), FLBs: flbs, SessionEntrySize: 88}},
 		{"L-v6/80", TagV6, "luo-v1", State{LiveupdateNumber: 4, Sessions: sample(4, someFiles, false), FLBs: flbs, SessionEntrySize: 80}},
@@ -331,5 +335,109 @@ func TestV4SkipsUnused(t *testing.T) {
 	}
 	if len(st.Sessions) != 2 || st.Sessions[1].Path != "LUO/sessions[2]" || st.Layout.SessionSubsystem != "luo-session" {
 		t.Fatalf("sessions %+v", st.Sessions)
+	}
+}
+
+// TestRFCFileOrder checks that L-RFC files come back in ascending token
+// order, as the patch v2/v3 kernel writes them (xarray walk).
+func TestRFCFileOrder(t *testing.T) {
+	img := phys.NewImage()
+	a := phys.NewAllocator(img, 0x100000)
+	s := State{Files: []File{
+		{Compatible: "memfd-v1", Token: 0x30, Data: 1},
+		{Compatible: "memfd-v1", Token: 0, Data: 2},
+		{Compatible: "memfd-v1", Token: 7, Data: 3},
+		{Compatible: "memfd-v1", Token: 0, Data: 4},
+	}}
+	blob, _, err := Encode(a, &s, TagRFC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := Decode(img, blob, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []uint64
+	for _, f := range st.Files {
+		got = append(got, f.Token<<8|f.Data)
+	}
+	if want := []uint64{0<<8 | 2, 0<<8 | 4, 7<<8 | 3, 0x30<<8 | 1}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("token<<8|data %x, want %x", got, want)
+	}
+}
+
+// TestRFCEraRoot checks the read-write-mode LUO FDT of L-RFC and L-v4: the
+// blob is the whole page and /subsystems lists the subsystems newest first,
+// compatible last.
+func TestRFCEraRoot(t *testing.T) {
+	for _, gen := range []string{TagRFC, TagV4} {
+		img := phys.NewImage()
+		a := phys.NewAllocator(img, 0x100000)
+		s := State{Subsystems: []Subsystem{{"a", 1}, {"b", 2}}}
+		blob, _, err := Encode(a, &s, gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := fdt.Parse(blob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(blob) != phys.PageSize || tr.Header.TotalSize != phys.PageSize || tr.Header.OffMemRsvmap != 0x30 {
+			t.Errorf("%s: %d bytes, header %+v", gen, len(blob), tr.Header)
+		}
+		sn, _ := tr.Root().Child(subsystemsNode)
+		var names []string
+		for _, p := range sn.Properties() {
+			names = append(names, p.Name)
+		}
+		own := filesNode
+		if gen == TagV4 {
+			own = defaultSessionSubsy
+		}
+		if want := []string{own, "b", "a", "compatible"}; !reflect.DeepEqual(names, want) {
+			t.Errorf("%s: /subsystems properties %q, want %q", gen, names, want)
+		}
+		st, err := Decode(img, blob, gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(st.Subsystems, s.Subsystems) {
+			t.Errorf("%s: decoded subsystems %v, want registration order %v", gen, st.Subsystems, s.Subsystems)
+		}
+	}
+}
+
+// TestV4SessionFDTBigEndian checks that the L-v4 session FDT holds count,
+// data and pgcnt big-endian (fdt_property_u64) with pgcnt =
+// DIV_ROUND_UP(count * 80, PAGE_SIZE), and that Decode reads them so.
+func TestV4SessionFDTBigEndian(t *testing.T) {
+	img := phys.NewImage()
+	a := phys.NewAllocator(img, 0x100000)
+	s := State{Sessions: sample(120, func(int) int { return 0 }, false)}
+	blob, _, err := Encode(a, &s, TagV4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := img.View(a.Preserved[1].Addr, phys.PageSize)
+	tr, err := parseFDT(page, "", phys.NoAddr, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]uint64{"count": 120, "data": a.Preserved[2].Addr, "pgcnt": 3}
+	for name, v := range want {
+		p, ok := tr.Root().Property(name)
+		if !ok || !bytes.Equal(p.Value, binary.BigEndian.AppendUint64(nil, v)) {
+			t.Errorf("%s = % x, want %#x big-endian", name, p.Value, v)
+		}
+	}
+	if a.Preserved[2].Order != 2 {
+		t.Errorf("session array of order %d, want get_order(9600) = 2", a.Preserved[2].Order)
+	}
+	st, err := Decode(img, blob, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Sessions) != 120 || st.Sessions[119].Name != "session-119" {
+		t.Fatalf("decoded %d sessions", len(st.Sessions))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/luoinspect/luoinspect/fdt"
@@ -269,6 +270,10 @@ func TestEncodeRejects(t *testing.T) {
 		{"files in 6.19-pre", Tag619Pre, State{Sessions: sample(1, someFiles, false)}, phys.ErrUnsupported, "LUO/sessions[0].files"},
 		{"compatible in L-feat", TagFeat, State{Sessions: sample(1, someFiles, false)}, phys.ErrUnsupported, "LUO/sessions[0].files[0].compatible"},
 		{"unknown generation", "L-v99", State{}, phys.ErrUnsupported, "LUO"},
+		{"subsystem twice", TagRFC, State{Subsystems: []Subsystem{{"a", 1}, {"a", 2}}}, phys.ErrMalformed, "LUO/subsystems.a"},
+		{"subsystem named compatible", TagV4, State{Subsystems: []Subsystem{{"compatible", 1}}}, phys.ErrUnsupported, "LUO/subsystems.compatible"},
+		{"subsystem name with NUL", TagV4, State{Subsystems: []Subsystem{{"a\x00", 1}}}, phys.ErrMalformed, "LUO/subsystems.a\x00"},
+		{"subsystems overflow the page", TagRFC, State{Subsystems: manySubsystems(300)}, phys.ErrLimit, "LUO/subsystems.s-0145"},
 	}
 	for _, tc := range tests {
 		a := phys.NewAllocator(phys.NewImage(), 0x100000)
@@ -301,4 +306,12 @@ func TestParseToken(t *testing.T) {
 			t.Errorf("token %d does not survive %q", tok, formatToken(tok))
 		}
 	}
+}
+
+func manySubsystems(n int) []Subsystem {
+	var out []Subsystem
+	for i := range n {
+		out = append(out, Subsystem{Name: fmt.Sprintf("s-%04d", i), Data: uint64(i)})
+	}
+	return out
 }

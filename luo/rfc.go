@@ -2,6 +2,7 @@ package luo
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/phys"
@@ -27,7 +28,12 @@ func (d *decoder) rootNumber(r fdt.Node) error {
 	return err
 }
 
-// subsystems decodes the /subsystems properties (all u64 LE).
+// subsystems decodes the /subsystems properties (all u64 LE) in
+// registration order. The patch v1-v4 kernels add them with fdt_setprop
+// after the node's compatible, and each new property lands right after the
+// node name: a node whose compatible is its last property lists them
+// newest first, and is read backwards. Any other node (a sequential-write
+// one, compatible first) is read in blob order.
 func (d *decoder) subsystems(r fdt.Node, required bool) ([]Subsystem, error) {
 	n, ok := r.Child(subsystemsNode)
 	if !ok {
@@ -50,6 +56,9 @@ func (d *decoder) subsystems(r fdt.Node, required bool) ([]Subsystem, error) {
 			return nil, err
 		}
 		out = append(out, Subsystem{Name: p.Name, Data: v})
+	}
+	if props := n.Properties(); len(props) > 1 && props[len(props)-1].Name == "compatible" {
+		slices.Reverse(out)
 	}
 	return out, nil
 }
@@ -206,7 +215,10 @@ func isSessionFDT(m phys.Memory, pa uint64) bool {
 }
 
 // v4 decodes L-v4: /subsystems holds the PA of a luo-session FDT with
-// count, data and pgcnt.
+// count, data and pgcnt, read in the byte order the registry gives them
+// (big-endian: the v4 posting writes them with fdt_property_u64). A session
+// FDT with little-endian values (written by Encode before this was fixed)
+// is not supported.
 func (d *decoder) v4() error {
 	t, err := parseFDT(d.blob, root, d.blobAddr, false)
 	if err != nil {
@@ -249,11 +261,13 @@ func (d *decoder) v4() error {
 	if d.st.Layout.SessionCompatible, err = checkCompatible(sr, path, d.l.sessionCompat, sessPA); err != nil {
 		return err
 	}
-	var vals [3]uint64
-	for i, p := range []string{"count", "data", "pgcnt"} {
-		if vals[i], err = d.propU64(sr, path, p, sessPA); err != nil {
+	// count, data and pgcnt, in the byte order the registry gives
+	// (big-endian: the v4 posting writes them with fdt_property_u64).
+	vals := map[string]uint64{}
+	for _, p := range d.l.sessFDTProps {
+		if vals[p.Name], err = d.propU64Kind(sr, path, p.Name, p.Kind, sessPA); err != nil {
 			return err
 		}
 	}
-	return d.sessionArrayV4(vals[1], vals[0], vals[2])
+	return d.sessionArrayV4(vals["data"], vals["count"], vals["pgcnt"])
 }

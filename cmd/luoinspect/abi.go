@@ -27,7 +27,7 @@ func newABICmd(s *streams) *cobra.Command {
 			"(such as /sys/kernel/btf/vmlinux), or a schema JSON file written by\n" +
 			"'abi extract'.",
 	}
-	c.AddCommand(newABIListCmd(s), newABIShowCmd(s), newABIExtractCmd(s), newABIDiffCmd(s))
+	c.AddCommand(newABIListCmd(s), newABIShowCmd(s), newABIDetectCmd(s), newABIExtractCmd(s), newABIDiffCmd(s))
 	return c
 }
 
@@ -63,13 +63,14 @@ func loadABISource(arg string) (*schema.Snapshot, error) {
 			return btfsrc.Load(arg)
 		}
 		return nil, fmt.Errorf("%s: not a schema JSON, vmlinux or BTF file", arg)
-	case schema.IsRegistrySpec(arg):
-		return schema.FromRegistry(arg)
-	case strings.Contains(arg, "+"):
-		_, err := schema.FromRegistry(arg)
-		return nil, usageError{err}
+	case schema.IsRegistrySpec(arg) || strings.Contains(arg, "+"):
+		snap, err := schema.FromRegistry(arg)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return snap, nil
 	}
-	return nil, usageError{fmt.Errorf("%q is not a file, a directory or a generation tag (see 'luoinspect abi list')", arg)}
+	return nil, usageError{fmt.Errorf("%q is not a file, a directory or a generation tag", arg)}
 }
 
 // warn prints a snapshot's build warnings on stderr.

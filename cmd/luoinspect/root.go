@@ -11,6 +11,9 @@ func newRootCmd(s *streams) *cobra.Command {
 	}
 	root.DisableAutoGenTag = true
 	root.PersistentFlags().StringVar(&s.colorMode, "color", "auto", "colour human output: auto, always or never (NO_COLOR is honoured)")
-	root.AddCommand(newDumpCmd(s), newCaptureCmd(s), newValidateCmd(s), newCompatCmd(s), newDiffCmd(s), newEncodeCmd(s), newFDTCmd(s), newHexdumpCmd(s), newVersionCmd(s), newGenDocsCmd(s), newABICmd(s)) // TEMP-ABI
+	root.AddCommand(
+		newDumpCmd(s), newCaptureCmd(s), newValidateCmd(s), newCompatCmd(s), newDiffCmd(s),
+		newABICmd(s), newEncodeCmd(s), newFDTCmd(s), newHexdumpCmd(s), newVersionCmd(s), newGenDocsCmd(s),
+	)
 	return root
 }

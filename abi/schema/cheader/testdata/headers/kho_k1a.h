@@ -1,0 +1,2 @@
+/* K1a: 512-byte bitmaps. */
+#define FIXTURE_BITMAP_BYTES 512
