@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/abi/schema"
@@ -109,8 +108,7 @@ func newABIListCmd(s *streams) *cobra.Command {
 			if format != "table" {
 				return writeDoc(s.Out, format, rows)
 			}
-			tw := tabwriter.NewWriter(s.Out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "TAG\tCOMPONENT\tCOMPATIBLES\tSTATUS\tKERNELS")
+			t := newTable(s.Out, "TAG", "COMPONENT", "COMPATIBLES", "STATUS", "KERNELS")
 			for _, r := range rows {
 				comp := strings.Join(r.Compatibles, ", ")
 				if comp == "" {
@@ -123,9 +121,11 @@ func newABIListCmd(s *streams) *cobra.Command {
 						kern += fmt.Sprintf(" (+%d)", len(r.Kernels)-1)
 					}
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Tag, r.Component, comp, r.Status, kern)
+				if err := t.Append([]string{r.Tag, r.Component, comp, r.Status, kern}); err != nil {
+					return err
+				}
 			}
-			return tw.Flush()
+			return t.Render()
 		},
 	}
 	c.Flags().StringVarP(&format, "output", "o", "table", "output format: table, json or yaml")
