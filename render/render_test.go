@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/handover"
 )
 
@@ -190,4 +191,30 @@ func conforms(v any, s map[string]any, at string) error {
 		}
 	}
 	return nil
+}
+
+func TestStructRegions(t *testing.T) {
+	g, _ := abi.Lookup("M1")
+	st, _ := g.Struct("memfd_luo_folio_ser")
+	b := []byte{0x89, 0x67, 0x45, 0x23, 0x01, 0x00, 0x30, 0x00, 7, 0, 0, 0, 0, 0, 0, 0}
+	rs := StructRegions(st, b)
+	if len(rs) != 2 {
+		t.Fatalf("regions = %+v", rs)
+	}
+	if rs[0].Label != "memfd_luo_folio_ser.pfn:52 @bit 0, flags:12 @bit 52" || rs[0].Value != "pfn=4886718345 (0x123456789), flags=3" {
+		t.Errorf("bitfield region = %+v", rs[0])
+	}
+	if rs[1].Label != "memfd_luo_folio_ser.index (u64)" || rs[1].Value != "7" {
+		t.Errorf("index region = %+v", rs[1])
+	}
+	g, _ = abi.Lookup("L-6.19")
+	ss, _ := g.Struct("luo_session_ser")
+	sb := make([]byte, ss.Size)
+	copy(sb, "vm0")
+	sb[10] = 'x'
+	for _, r := range StructRegions(ss, sb) {
+		if strings.HasPrefix(r.Label, "luo_session_ser.name") && r.Value != `"vm0" (bytes after the NUL)` {
+			t.Errorf("name region = %+v", r)
+		}
+	}
 }
