@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 )
 
 // Parse checks data strictly and returns its tree. It makes every check of
@@ -72,8 +73,24 @@ func (p *parser) path(node int32) string {
 	if node < 0 || int(node) >= len(p.t.nodes) {
 		return ""
 	}
-	return Node{p.t, node}.Path()
+	n := Node{p.t, node}
+	if n.rec().depth <= maxErrorDepth {
+		return n.Path()
+	}
+	// A problem deep in a hostile tree names the last levels only: the
+	// whole path of a million nested nodes is a megabyte.
+	names := make([]string, maxErrorDepth/2)
+	c := n
+	for i := len(names) - 1; i >= 0; i-- {
+		names[i] = c.Name()
+		c = c.Parent()
+	}
+	return fmt.Sprintf("/...(%d levels)/%s", int(c.rec().depth)+1, strings.Join(names, "/"))
 }
+
+// maxErrorDepth is the depth up to which problems carry their node's
+// whole path.
+const maxErrorDepth = 64
 
 func align4(n int) int { return (n + 3) &^ 3 }
 
@@ -260,13 +277,55 @@ func (p *parser) checkPadding(from, to int, node int32) {
 	}
 }
 
+// countTokens counts the FDT_BEGIN_NODE, FDT_PROP and FDT_NOP tokens of
+// the structure block data[start:end], stopping at FDT_END or at anything
+// the parser would refuse, so that parseStruct allocates its tables once:
+// growing them by append allocates about five times their final size,
+// which for a blob of a million empty nodes is some 45 times the blob.
+// The counts are capacity hints; each is at most (end-start)/4.
+func countTokens(data []byte, start, end int) (nodes, props, nops int) {
+	for pos := start; pos+4 <= end; {
+		switch be32(data, pos) {
+		case TokenBeginNode:
+			n := bytes.IndexByte(data[pos+4:end], 0)
+			if n < 0 {
+				return
+			}
+			nodes++
+			pos = align4(pos + 4 + n + 1)
+		case TokenProp:
+			if pos+propHeaderSize > end {
+				return
+			}
+			length := int(be32(data, pos+4))
+			if length < 0 || length > end-pos-propHeaderSize {
+				return
+			}
+			props++
+			pos = align4(pos + propHeaderSize + length)
+		case TokenNOP:
+			nops++
+			pos += 4
+		case TokenEndNode:
+			pos += 4
+		default:
+			return
+		}
+	}
+	return
+}
+
 // parseStruct walks the token stream without recursion.
 func (p *parser) parseStruct(st region, strs string) bool {
 	t := p.t
 	data := t.Data
 	end := st.end
-	t.nodes = make([]nodeRec, 0, min(1024, (end-st.start)/16+1))
-	t.props = make([]Property, 0, min(4096, (end-st.start)/16+1))
+	nodes, props, nops := countTokens(data, st.start, end)
+	t.nodes = make([]nodeRec, 0, nodes)
+	t.props = make([]Property, 0, props)
+	if nops > 0 {
+		t.NOPs = make([]int, 0, nops)
+	}
 	cur := int32(-1)
 	for pos := st.start; ; {
 		if pos+4 > end {

@@ -147,16 +147,19 @@ func (n Node) Path() string {
 	if n.rec().parent < 0 {
 		return "/"
 	}
-	var parts []string
+	// Two walks up, filling the path from its end: one allocation of the
+	// path's length, however deep the node.
+	size := 0
 	for c := n; c.Valid() && c.rec().parent >= 0; c = c.Parent() {
-		parts = append(parts, c.Name())
+		size += 1 + len(c.Name())
 	}
-	var b strings.Builder
-	for i := len(parts) - 1; i >= 0; i-- {
-		b.WriteByte('/')
-		b.WriteString(parts[i])
+	b := make([]byte, size)
+	for c := n; c.Valid() && c.rec().parent >= 0; c = c.Parent() {
+		size -= copy(b[size-len(c.Name()):], c.Name())
+		size--
+		b[size] = '/'
 	}
-	return b.String()
+	return string(b)
 }
 
 // Properties returns the node's properties in blob order. The slice is

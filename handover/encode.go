@@ -2,6 +2,7 @@ package handover
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/luo"
@@ -74,7 +75,10 @@ func Encode(spec *Spec) (*Encoded, error) {
 			return nil, err
 		}
 	}
-	e.Preserved = append([]phys.Block(nil), a.Preserved...)
+	// Only unpreserved pages are allocated from here on; the clipped
+	// slice shares a.Preserved's array instead of copying millions of
+	// blocks.
+	e.Preserved = slices.Clip(a.Preserved)
 	if root.Base == "kho-v1" {
 		root.MemoryMap, err = kho.EncodeMemmapV1(a, e.Preserved, spec.KHO)
 	} else {
@@ -210,20 +214,20 @@ func (e *Encoded) file(a *phys.Allocator, fs FileSpec) (luo.File, error) {
 func encodeMemfd(a *phys.Allocator, ms *MemfdSpec, gen string) (uint64, error) {
 	n := ms.folioCount()
 	var first uint64
-	for i := uint64(0); i < n; i++ {
-		var addr uint64
-		if ms.WithData {
-			var mem []byte
-			addr, mem = a.Alloc(0)
+	if ms.WithData {
+		for i := uint64(0); i < n; i++ {
+			addr, mem := a.Alloc(0)
 			fillPattern(mem, addr)
-		} else {
-			addr = a.Reserve(0)
+			if i == 0 {
+				first = addr
+			} else if addr != first+i*phys.PageSize {
+				return 0, fmt.Errorf("folio pages are not contiguous at %d", i)
+			}
 		}
-		if i == 0 {
-			first = addr
-		} else if addr != first+i*phys.PageSize {
-			return 0, fmt.Errorf("folio pages are not contiguous at %d", i)
-		}
+	} else {
+		// One free span for all the pages: a 64 GiB memfd is one search
+		// and one pass, not 16.7 million.
+		first = a.ReserveRun(0, n)
 	}
 	f := &memfd.File{Pos: ms.Pos, Size: ms.Size, Seals: ms.Seals, Flags: ms.Flags}
 	return memfd.EncodeFunc(a, f, n, func(i uint64) memfd.Folio {

@@ -174,25 +174,33 @@ func (w *radixWalk) leaf(addr, prefix uint64, path string) error {
 func EncodeMemmapRadix(a *phys.Allocator, blocks []phys.Block) (uint64, error) {
 	root, rootPage := a.AllocUnpreserved(0)
 	pages := map[uint64][]byte{root: rootPage}
+	// Consecutive blocks nearly always share their leaf (one leaf covers
+	// 2^15 blocks of an order): remember the last one and walk the tables
+	// only when the leaf changes.
+	var leaf []byte
+	leafPrefix := ^uint64(0)
 	for i, b := range blocks {
 		if err := checkBlock(b); err != nil {
 			return 0, fmt.Errorf("kho: encode memory map: block %d: %w", i, err)
 		}
 		key := RadixKey(b.Addr, b.Order)
-		node := rootPage
-		for level := radixTopLevel; level > 0; level-- {
-			idx := int(key>>radixShift(level)) & (radixTable.Count - 1)
-			child := radixTable.Elem(node, idx)
-			if child == 0 {
-				var page []byte
-				child, page = a.AllocUnpreserved(0)
-				pages[child] = page
-				radixTable.PutElem(node, idx, child)
+		if prefix := key >> radixBitsLog2; prefix != leafPrefix {
+			node := rootPage
+			for level := radixTopLevel; level > 0; level-- {
+				idx := int(key>>radixShift(level)) & (radixTable.Count - 1)
+				child := radixTable.Elem(node, idx)
+				if child == 0 {
+					var page []byte
+					child, page = a.AllocUnpreserved(0)
+					pages[child] = page
+					radixTable.PutElem(node, idx, child)
+				}
+				node = pages[child]
 			}
-			node = pages[child]
+			leaf, leafPrefix = node, prefix
 		}
 		bit := key & (1<<radixBitsLog2 - 1)
-		node[bit/8] |= 1 << (bit % 8)
+		leaf[bit/8] |= 1 << (bit % 8)
 	}
 	return root, nil
 }

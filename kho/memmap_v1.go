@@ -2,6 +2,7 @@ package kho
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"iter"
 	"math/bits"
@@ -93,11 +94,22 @@ func (mm *MemmapV1) Blocks() iter.Seq[phys.Block] {
 // bit b%8 of byte b/8), ascending.
 func setBits(bm []byte) iter.Seq[uint64] {
 	return func(yield func(uint64) bool) {
-		for i, c := range bm {
-			for c != 0 {
-				b := bits.TrailingZeros8(c)
-				c &= c - 1
+		// Eight bytes at a time (bit b of the little-endian word at byte
+		// 8k is bit 64k+b), skipping empty words, then the tail bytes.
+		i := 0
+		for ; i+8 <= len(bm); i += 8 {
+			w := binary.LittleEndian.Uint64(bm[i:])
+			for w != 0 {
+				b := bits.TrailingZeros64(w)
+				w &= w - 1
 				if !yield(uint64(i)*8 + uint64(b)) {
+					return
+				}
+			}
+		}
+		for ; i < len(bm); i++ {
+			for c := bm[i]; c != 0; c &= c - 1 {
+				if !yield(uint64(i)*8 + uint64(bits.TrailingZeros8(c))) {
 					return
 				}
 			}
@@ -261,13 +273,21 @@ func EncodeMemmapV1(a *phys.Allocator, blocks []phys.Block, tag string) (uint64,
 	maps := map[key]bitmap{}
 	var slab []byte
 	var slabAddr uint64
+	// The bitmap of the previous block: consecutive blocks nearly always
+	// share it, so the map is consulted once per bitmap, not per block.
+	var last bitmap
+	var lastKey key
+	var lastOK bool
 	for i, b := range blocks {
 		if err := checkBlock(b); err != nil {
 			return 0, fmt.Errorf("kho: encode memory map: block %d: %w", i, err)
 		}
 		pfnHigh := b.Addr >> (b.Order + abi.PageShift)
 		k := key{b.Order, pfnHigh / preserveBits}
-		bm, ok := maps[k]
+		bm, ok := last, lastOK && k == lastKey
+		if !ok {
+			bm, ok = maps[k]
+		}
 		if !ok {
 			if len(slab) < size {
 				slabAddr, slab = a.AllocUnpreserved(0)
@@ -276,6 +296,7 @@ func EncodeMemmapV1(a *phys.Allocator, blocks []phys.Block, tag string) (uint64,
 			slab, slabAddr = slab[size:], slabAddr+uint64(size)
 			maps[k] = bm
 		}
+		last, lastKey, lastOK = bm, k, true
 		bit := pfnHigh % preserveBits
 		bm.bits[bit/8] |= 1 << (bit % 8)
 	}

@@ -145,11 +145,10 @@ func (a *VmallocArea) Size() uint64 { return uint64(len(a.Blocks)) * a.Desc.Bloc
 func (a *VmallocArea) ReadAt(m phys.Memory, p []byte, off uint64, path string) error {
 	bs := a.Desc.BlockSize()
 	for len(p) > 0 {
-		i := off / bs
-		if bs == 0 || i >= uint64(len(a.Blocks)) {
+		if bs == 0 || off/bs >= uint64(len(a.Blocks)) {
 			return phys.Errorf(phys.ErrMalformed, path, phys.NoAddr, int64(off), "offset is past the %d-byte area", a.Size())
 		}
-		in := off % bs
+		i, in := off/bs, off%bs
 		n := min(uint64(len(p)), bs-in)
 		b, err := phys.Read(m, a.Blocks[i]+in, n, fmt.Sprintf("%s.block[%d]", path, i))
 		if err != nil {

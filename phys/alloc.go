@@ -1,5 +1,7 @@
 package phys
 
+import "slices"
+
 // PageSize is the page size the allocator hands out, matching the 4 KiB
 // pages every supported layout assumes.
 const PageSize = 4096
@@ -60,6 +62,24 @@ func (a *Allocator) Reserve(order uint) uint64 {
 	addr := a.Image.freeFrom(a.next, size, size)
 	a.next = addr + size
 	a.Preserved = append(a.Preserved, Block{addr, order})
+	return addr
+}
+
+// ReserveRun is Reserve for n contiguous blocks of 2^order pages: it
+// finds one free, aligned span for all of them and records the n blocks
+// in one pass, so that a huge memfd (16.7 million folios) costs one
+// search instead of one per block. It returns the first block's address.
+func (a *Allocator) ReserveRun(order uint, n uint64) uint64 {
+	size := uint64(PageSize) << order
+	if n == 0 {
+		return (a.next + size - 1) &^ (size - 1)
+	}
+	addr := a.Image.freeFrom(a.next, n*size, size)
+	a.next = addr + n*size
+	a.Preserved = slices.Grow(a.Preserved, int(n))
+	for i := range n {
+		a.Preserved = append(a.Preserved, Block{addr + i*size, order})
+	}
 	return addr
 }
 

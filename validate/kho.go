@@ -37,22 +37,64 @@ func (v *validator) memmap() {
 	var prev phys.Block
 	var prevEnd uint64
 	i := 0
-	for b := range p.All() {
+	// Block by block, as long as blocks overlap what came before (only
+	// in a malformed map); the rest of a run then follows its previous
+	// block exactly, so it is checked as one span.
+	block := func(b phys.Block) (overlaps bool) {
 		end := blockEnd(b)
-		if i > 0 && b.Addr < prevEnd {
+		overlaps = i > 0 && b.Addr < prevEnd
+		if overlaps {
 			v.add("MAP002", kho.MemmapPath, b.Addr, -1, "block at 0x%x order %d overlaps block at 0x%x order %d",
 				b.Addr, b.Order, prev.Addr, prev.Order)
 		}
 		if end > prevEnd || i == 0 {
 			prev, prevEnd = b, end
 		}
-		for si, s := range v.opts.Scratch {
-			if b.Addr < satAdd(s.Addr, s.Size) && s.Addr < end {
-				v.add("MAP003", kho.MemmapPath, b.Addr, -1, "preserved block at 0x%x order %d overlaps scratch area %d [0x%x, +0x%x)",
-					b.Addr, b.Order, si, s.Addr, s.Size)
+		v.scratchOverlap(b, end)
+		i++
+		return overlaps
+	}
+	for r := range p.RunList() {
+		k := uint64(0)
+		for k < r.N {
+			k++
+			if !block(r.Block(k - 1)) {
+				break
 			}
 		}
-		i++
+		if k == r.N {
+			continue
+		}
+		// Blocks k to N-1: contiguous, each starting where the previous
+		// one ends, so none overlaps and each becomes prev.
+		// Only the blocks from the first one a scratch area reaches are
+		// compared with the scratch areas.
+		size := uint64(phys.PageSize) << r.Order
+		lo, hi := r.Block(k).Addr, blockEnd(r.Block(r.N-1))
+		from, until := r.N, lo
+		for _, s := range v.opts.Scratch {
+			if sEnd := satAdd(s.Addr, s.Size); lo < sEnd && s.Addr < hi {
+				from, until = min(from, k+(max(s.Addr, lo)-lo)/size), max(until, sEnd)
+			}
+		}
+		for j := from; j < r.N && r.Block(j).Addr < until; j++ {
+			b := r.Block(j)
+			v.scratchOverlap(b, blockEnd(b))
+		}
+		prev = r.Block(r.N - 1)
+		prevEnd = blockEnd(prev)
+		i += int(r.N - k)
+	}
+}
+
+// scratchOverlap reports MAP003 for a preserved block that overlaps a
+// scratch area.
+func (v *validator) scratchOverlap(b phys.Block, end uint64) {
+	for si, s := range v.opts.Scratch {
+		if b.Addr < satAdd(s.Addr, s.Size) && s.Addr < end {
+			v.add("MAP003", kho.MemmapPath, b.Addr, -1, "preserved block at 0x%x order %d overlaps scratch area %d [0x%x, +0x%x)",
+				b.Addr, b.Order, si, s.Addr, s.Size)
+		}
 	}
 }
 

@@ -3,8 +3,8 @@ package validate
 import (
 	"fmt"
 	"slices"
-	"sort"
 
+	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -24,8 +24,9 @@ type span struct {
 // preserved-memory map the walk already holds.
 type refs struct {
 	v      *validator
-	blocks []phys.Block // preserved blocks by address; nil without a map
-	used   []uint64     // bit i: blocks[i] is referenced
+	blocks *kho.Preserved // nil without a map
+	cur    *kho.Cursor    // lookups in blocks, fast for ascending addresses
+	used   []uint64       // bit i: block i of blocks.All() is referenced
 	owner  map[int]string
 	spans  []span
 }
@@ -33,19 +34,10 @@ type refs struct {
 func newRefs(v *validator) *refs {
 	rf := &refs{v: v, owner: map[int]string{}}
 	if p := v.st.Preserved; p != nil {
-		rf.blocks = slices.Collect(p.All())
-		rf.used = make([]uint64, (len(rf.blocks)+63)/64)
+		rf.blocks, rf.cur = p, p.Cursor()
+		rf.used = make([]uint64, (p.Len()+63)/64)
 	}
 	return rf
-}
-
-// head returns the index of the preserved block starting at addr, or -1.
-func (rf *refs) head(addr uint64) int {
-	i := sort.Search(len(rf.blocks), func(i int) bool { return rf.blocks[i].Addr >= addr })
-	if i < len(rf.blocks) && rf.blocks[i].Addr == addr {
-		return i
-	}
-	return -1
 }
 
 // check applies REF001 and REF005 to a reference at addr and returns the
@@ -54,8 +46,8 @@ func (rf *refs) check(path func() string, addr, size uint64) int {
 	if rf.blocks == nil {
 		return -1
 	}
-	i := rf.head(addr)
-	if i < 0 {
+	i, b, ok := rf.cur.HeadIndex(addr)
+	if !ok {
 		if b, ok := rf.v.st.Preserved.Contains(addr); ok {
 			rf.v.add("REF001", path(), addr, -1, "0x%x lies inside the preserved block at 0x%x (order %d) but is not its head: no KHOP magic there",
 				addr, b.Addr, b.Order)
@@ -64,7 +56,6 @@ func (rf *refs) check(path func() string, addr, size uint64) int {
 		}
 		return -1
 	}
-	b := rf.blocks[i]
 	if b.Order > maxPageOrder {
 		rf.v.add("REF005", path(), addr, -1, "the block at 0x%x has order %d, above MAX_PAGE_ORDER %d", addr, b.Order, maxPageOrder)
 	}
@@ -93,6 +84,26 @@ func (rf *refs) structure(path string, addr, size uint64) {
 			rf.owner[i] = path
 		}
 	}
+}
+
+// folioFast records a folio page at addr when that raises no finding
+// (the page is the head of a preserved block of at most MAX_PAGE_ORDER
+// not referenced before) and reports whether it did; otherwise it changes
+// nothing and the caller takes the path that reports.
+func (rf *refs) folioFast(addr uint64) bool {
+	if rf.blocks == nil {
+		return true // no map: check records nothing
+	}
+	i, b, ok := rf.cur.HeadIndex(addr)
+	if !ok || b.Order > maxPageOrder {
+		return false
+	}
+	w, bit := i/64, uint64(1)<<(i%64)
+	if rf.used[w]&bit != 0 {
+		return false
+	}
+	rf.used[w] |= bit
+	return true
 }
 
 // folio records a folio page at addr; path is called only for a finding.

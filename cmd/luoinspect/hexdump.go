@@ -15,12 +15,11 @@ import (
 )
 
 type hexdumpFlags struct {
-	sf       stateFlags
-	addr     string
-	size     uint64
-	strct    string
-	gen      string
-	fromFile bool
+	sf    stateFlags
+	addr  string
+	size  uint64
+	strct string
+	gen   string
 }
 
 func newHexdumpCmd(s *streams) *cobra.Command {
