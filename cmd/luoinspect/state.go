@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/handover"
@@ -109,8 +111,8 @@ func (f *stateFlags) loadSample(opts handover.Options) (*loaded, error) {
 // encodedBlobs describes an encoded state the way debugfs shows it.
 func encodedBlobs(enc *handover.Encoded) *source.Blobs {
 	b := &source.Blobs{Side: "out", Origin: "encoded " + enc.Spec.Name, Root: enc.Root, RootAddr: enc.RootAddr, Scratch: enc.Scratch}
-	for name, data := range enc.Blobs {
-		b.Subs = append(b.Subs, source.Blob{Name: name, Data: data})
+	for _, name := range slices.Sorted(maps.Keys(enc.Blobs)) {
+		b.Subs = append(b.Subs, source.Blob{Name: name, Data: enc.Blobs[name]})
 	}
 	return b
 }
