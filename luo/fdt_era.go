@@ -38,16 +38,24 @@ func (d *decoder) headerProp(n fdt.Node, prop string) (uint64, error) {
 	return d.propU64(n, root, prop, d.blobAddr)
 }
 
-// fdtV1 decodes a luo-v1 FDT with luo-session (and luo-flb) nodes:
-// L-v5, L-v6, L-6.19-pre, L-6.19 and L-FLB.
-func (d *decoder) fdtV1() error {
+// openRoot parses the LUO FDT, records its size and checks its root
+// compatible against the generation's.
+func (d *decoder) openRoot() (fdt.Node, error) {
 	t, err := parseFDT(d.blob, root, d.blobAddr, false)
 	if err != nil {
-		return err
+		return fdt.Node{}, err
 	}
 	d.st.Layout.BlobSize = int(t.Header.TotalSize)
 	r := t.Root()
-	if d.st.Compatible, err = checkCompatible(r, root, d.l.rootCompat, d.blobAddr); err != nil {
+	d.st.Compatible, err = checkCompatible(r, root, d.l.rootCompat, d.blobAddr)
+	return r, err
+}
+
+// fdtV1 decodes a luo-v1 FDT with luo-session (and luo-flb) nodes:
+// L-v5, L-v6, L-6.19-pre, L-6.19 and L-FLB.
+func (d *decoder) fdtV1() error {
+	r, err := d.openRoot()
+	if err != nil {
 		return err
 	}
 	if d.st.LiveupdateNumber, err = d.propU64(r, root, "liveupdate-number", d.blobAddr); err != nil {
@@ -100,13 +108,8 @@ func (d *decoder) fdtV1() error {
 // fdtLuoV2 decodes L-luo-v2: a luo-v2 FDT whose luo-abi-header points to a
 // 24-byte struct luo_ser.
 func (d *decoder) fdtLuoV2() error {
-	t, err := parseFDT(d.blob, root, d.blobAddr, false)
+	r, err := d.openRoot()
 	if err != nil {
-		return err
-	}
-	d.st.Layout.BlobSize = int(t.Header.TotalSize)
-	r := t.Root()
-	if d.st.Compatible, err = checkCompatible(r, root, d.l.rootCompat, d.blobAddr); err != nil {
 		return err
 	}
 	pa, err := d.propU64(r, root, "luo-abi-header", d.blobAddr)

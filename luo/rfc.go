@@ -67,13 +67,8 @@ func (d *decoder) subsystems(r fdt.Node, required bool) ([]Subsystem, error) {
 // (RFC v2) or in a separate FDT named by the file-descriptors subsystem
 // (patch v2/v3).
 func (d *decoder) rfc() error {
-	t, err := parseFDT(d.blob, root, d.blobAddr, false)
+	r, err := d.openRoot()
 	if err != nil {
-		return err
-	}
-	d.st.Layout.BlobSize = int(t.Header.TotalSize)
-	r := t.Root()
-	if d.st.Compatible, err = checkCompatible(r, root, d.l.rootCompat, d.blobAddr); err != nil {
 		return err
 	}
 	if err := d.rootNumber(r); err != nil {
@@ -220,13 +215,8 @@ func isSessionFDT(m phys.Memory, pa uint64) bool {
 // FDT with little-endian values (written by Encode before this was fixed)
 // is not supported.
 func (d *decoder) v4() error {
-	t, err := parseFDT(d.blob, root, d.blobAddr, false)
+	r, err := d.openRoot()
 	if err != nil {
-		return err
-	}
-	d.st.Layout.BlobSize = int(t.Header.TotalSize)
-	r := t.Root()
-	if d.st.Compatible, err = checkCompatible(r, root, d.l.rootCompat, d.blobAddr); err != nil {
 		return err
 	}
 	if err := d.rootNumber(r); err != nil {
