@@ -27,7 +27,7 @@ func (t *Tree) Encode() ([]byte, error) {
 		switch tok.Kind {
 		case KindBeginNode:
 			r := tok.Node.rec()
-			name := r.name
+			name := tok.Node.Name()
 			if r.fullName != "" {
 				name = r.fullName
 			}

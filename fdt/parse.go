@@ -102,7 +102,17 @@ type region struct {
 	start, end int
 }
 
+// parse reads data and then gives the tree its node names: they are
+// collected in one buffer while the structure block is walked and become
+// one string at the end, so that a tree of a million nodes costs one
+// allocation for its names, not a million.
 func (p *parser) parse(data []byte) *Tree {
+	t := p.parseBlob(data)
+	t.names, t.nameBuf = string(t.nameBuf), nil
+	return t
+}
+
+func (p *parser) parseBlob(data []byte) *Tree {
 	t := &Tree{Data: data, ReserveEnd: -1, EndOffset: -1}
 	p.t = t
 	if len(data) < MinHeaderSize {
@@ -322,6 +332,7 @@ func (p *parser) parseStruct(st region, strs string) bool {
 	end := st.end
 	nodes, props, nops := countTokens(data, st.start, end)
 	t.nodes = make([]nodeRec, 0, nodes)
+	t.nameBuf = make([]byte, 0, 8*nodes)
 	t.props = make([]Property, 0, props)
 	if nops > 0 {
 		t.NOPs = make([]int, 0, nops)
@@ -353,7 +364,7 @@ func (p *parser) parseStruct(st region, strs string) bool {
 					return false
 				}
 			}
-			cur = p.addNode(string(name), pos, cur)
+			cur = p.addNode(name, pos, cur)
 			if len(name) != len(raw) {
 				t.nodes[cur].fullName = string(raw)
 			}
@@ -401,8 +412,10 @@ func (p *parser) nodeName(raw []byte, pos int, cur int32) ([]byte, bool) {
 	return raw[i+1:], true
 }
 
-func (p *parser) addNode(name string, off int, parent int32) int32 {
+func (p *parser) addNode(name []byte, off int, parent int32) int32 {
 	t := p.t
+	nameOff := int32(len(t.nameBuf))
+	t.nameBuf = append(t.nameBuf, name...)
 	i := int32(len(t.nodes))
 	depth := int32(0)
 	if parent >= 0 {
@@ -416,7 +429,7 @@ func (p *parser) addNode(name string, off int, parent int32) int32 {
 		par.lastChild = i
 	}
 	t.nodes = append(t.nodes, nodeRec{
-		name: name, offset: off, endOffset: -1, parent: parent,
+		nameOff: nameOff, nameLen: int32(len(name)), offset: off, endOffset: -1, parent: parent,
 		firstChild: -1, lastChild: -1, nextSibling: -1,
 		firstProp: int32(len(t.props)), depth: depth,
 	})

@@ -29,7 +29,8 @@ func (p *Property) ValueOffset() int {
 }
 
 type nodeRec struct {
-	name        string
+	nameOff     int32 // the name is Tree.names[nameOff : nameOff+nameLen]
+	nameLen     int32
 	fullName    string // the path stored in the blob before version 16
 	offset      int    // FDT_BEGIN_NODE token
 	endOffset   int    // FDT_END_NODE token, or -1 if the blob ends first
@@ -62,6 +63,10 @@ type Tree struct {
 
 	nodes []nodeRec
 	props []Property
+	// names holds every node name back to back; nameBuf collects them
+	// while a parse runs.
+	names   string
+	nameBuf []byte
 }
 
 // Node is a handle on one node of a Tree. The zero Node is invalid.
@@ -121,7 +126,13 @@ func (n Node) rec() *nodeRec { return &n.t.nodes[n.i] }
 
 // Name returns the node name including any unit address ("memory@0").
 // The root's name is empty.
-func (n Node) Name() string { return n.rec().name }
+func (n Node) Name() string {
+	r := n.rec()
+	if n.t.nameBuf != nil { // still parsing: an error is naming a node
+		return string(n.t.nameBuf[r.nameOff : r.nameOff+r.nameLen])
+	}
+	return n.t.names[r.nameOff : r.nameOff+r.nameLen]
+}
 
 // Offset returns the byte offset of the node's FDT_BEGIN_NODE token.
 func (n Node) Offset() int { return n.rec().offset }
