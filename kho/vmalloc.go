@@ -166,20 +166,35 @@ func (a *VmallocArea) ReadAt(m phys.Memory, p []byte, off uint64, path string) e
 // KHO_VMALLOC_SIZE block addresses and linked in order. The area is padded
 // with zeros to whole blocks.
 func EncodeVmalloc(a *phys.Allocator, data []byte, order uint16, flags uint16) (Vmalloc, error) {
-	v := Vmalloc{Flags: flags, Order: order}
-	bs := v.BlockSize()
+	bs := Vmalloc{Order: order}.BlockSize()
 	if bs == 0 {
-		return v, fmt.Errorf("kho: vmalloc order %d is too large", order)
+		return Vmalloc{Flags: flags, Order: order}, fmt.Errorf("kho: vmalloc order %d is too large", order)
 	}
 	nblocks := (uint64(len(data)) + bs - 1) / bs
-	if pages := nblocks << order; pages > 1<<32-1 {
-		return v, fmt.Errorf("kho: vmalloc area of %d pages does not fit total_pages", pages)
+	return EncodeVmallocFunc(a, nblocks, order, flags, func(i uint64, b []byte) error {
+		copy(b, data[i*bs:])
+		return nil
+	})
+}
+
+// EncodeVmallocFunc is EncodeVmalloc for areas too big to hold in one
+// buffer: it allocates nblocks zeroed blocks and lets fill write block i
+// before the chunk pages are laid out.
+func EncodeVmallocFunc(a *phys.Allocator, nblocks uint64, order, flags uint16, fill func(i uint64, b []byte) error) (Vmalloc, error) {
+	v := Vmalloc{Flags: flags, Order: order}
+	if v.BlockSize() == 0 {
+		return v, fmt.Errorf("kho: vmalloc order %d is too large", order)
+	}
+	if pages := nblocks << order; pages > 1<<32-1 || pages>>order != nblocks {
+		return v, fmt.Errorf("kho: vmalloc area of %d blocks of order %d does not fit total_pages", nblocks, order)
 	}
 	v.TotalPages = uint32(nblocks << order)
 	blocks := make([]uint64, nblocks)
 	for i := range blocks {
 		addr, b := a.Alloc(uint(order))
-		copy(b, data[uint64(i)*bs:])
+		if err := fill(uint64(i), b); err != nil {
+			return v, err
+		}
 		blocks[i] = addr
 	}
 	var prev []byte

@@ -93,7 +93,7 @@ func EncodeFunc(a *phys.Allocator, f *File, n uint64, at func(i uint64) Folio, g
 		return 0, fmt.Errorf("memfd: %d folio records do not fit a vmalloc area's total_pages", n)
 	}
 	per := uint64(pageSize / lay.size) // records per order-0 block
-	v, err := encodeVmalloc(a, (n+per-1)/per, func(blk uint64, b []byte) error {
+	v, err := kho.EncodeVmallocFunc(a, (n+per-1)/per, 0, kho.VmallocAlloc, func(blk uint64, b []byte) error {
 		for i := blk * per; i < min(n, (blk+1)*per); i++ {
 			off := (i - blk*per) * uint64(lay.size)
 			if err := lay.put(b[off:off+uint64(lay.size)], at(i)); err != nil {
@@ -123,36 +123,6 @@ func checkFields(gen string, f *File, seals, flags, reserved, feats bool) error 
 		return fmt.Errorf("memfd: %s has no feature header", gen)
 	}
 	return nil
-}
-
-// encodeVmalloc lays out a vmalloc area of nblocks order-0 blocks the way
-// kho.EncodeVmalloc does (blocks first, then the chunk pages, each holding
-// up to KHO_VMALLOC_SIZE addresses, linked in order), calling fill for each
-// zeroed block instead of copying from a buffer.
-func encodeVmalloc(a *phys.Allocator, nblocks uint64, fill func(blk uint64, b []byte) error) (kho.Vmalloc, error) {
-	v := kho.Vmalloc{Flags: kho.VmallocAlloc, TotalPages: uint32(nblocks)}
-	blocks := make([]uint64, nblocks)
-	for i := range blocks {
-		addr, b := a.Alloc(0)
-		if err := fill(uint64(i), b); err != nil {
-			return v, err
-		}
-		blocks[i] = addr
-	}
-	var prev []byte
-	for i := 0; i < len(blocks); i += vmChunkPhys.Count {
-		addr, page := a.Alloc(0)
-		if prev == nil {
-			v.First = addr
-		} else {
-			vmChunkNext.PutUint(prev, addr)
-		}
-		for j, pa := range blocks[i:min(len(blocks), i+vmChunkPhys.Count)] {
-			vmChunkPhys.PutElem(page, j, pa)
-		}
-		prev = page
-	}
-	return v, nil
 }
 
 // put writes one record, refusing values that do not fit.
