@@ -113,7 +113,7 @@ func (w *radixWalk) visit(addr uint64, size int, path string) ([]byte, error) {
 	if prev, ok := w.seen[addr]; ok {
 		return nil, phys.Errorf(phys.ErrCycle, path, addr, -1, "page already reached as %s", prev)
 	}
-	if uint64(len(w.seen)) >= w.maxPages {
+	if uint64(len(w.seen)) >= w.maxPages && phys.Holds(w.m, addr, uint64(size)) {
 		return nil, phys.Errorf(phys.ErrLimit, path, addr, -1, "more tree pages than the source holds (%d)", w.maxPages)
 	}
 	w.seen[addr] = path

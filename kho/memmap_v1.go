@@ -162,7 +162,7 @@ func DecodeMemmapV1(m phys.Memory, pa uint64, tag string) (*MemmapV1, error) {
 		if prev, ok := seen[addr]; ok {
 			return nil, phys.Errorf(phys.ErrCycle, path, addr, -1, "list returns to chunk[%d]", prev)
 		}
-		if uint64(len(mm.Chunks)) >= maxChunks {
+		if uint64(len(mm.Chunks)) >= maxChunks && phys.Holds(m, addr, uint64(v1Chunk.Size)) {
 			return nil, phys.Errorf(phys.ErrLimit, path, addr, -1, "more chunks than the source holds pages (%d)", maxChunks)
 		}
 		seen[addr] = len(mm.Chunks)
