@@ -183,8 +183,10 @@ func TestCompareFoliosLowMemory(t *testing.T) {
 		return extra{ca - ta, int64(cb) - int64(tb)}
 	}
 	small, big := measure(1<<10), measure(1<<20)
-	// The two record buffers take 24 KiB; allow for measurement noise.
-	if big.allocs > small.allocs+2 || big.bytes > 64<<10 || small.bytes > 64<<10 {
+	// The two record buffers take 24 KiB. The count of allocations moves by
+	// a few under -race and with background GC, so it gets slack; anything
+	// that grew with the folio count would add about 1000 times more.
+	if big.allocs > small.allocs+32 || big.bytes > 64<<10 || small.bytes > 64<<10 {
 		t.Errorf("allocations beyond the tables grow with the folio count: %+v for 1<<10, %+v for 1<<20", small, big)
 	}
 }
