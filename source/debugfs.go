@@ -2,6 +2,7 @@ package source
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -36,6 +37,9 @@ type Debugfs struct {
 	dir     string // as given
 	sideDir string // the directory holding fdt and sub_fdts
 	side    string
+	// mem, when set, is the running system's memory: a root file shorter
+	// than the root's totalsize is completed from it (see rootFromMemory).
+	mem phys.Memory
 }
 
 // OpenDebugfs opens a kho debugfs directory. dir is either the kho
@@ -151,6 +155,15 @@ func (d *Debugfs) Blobs() (*Blobs, error) {
 		return nil, explainDebugfs(filepath.Join(d.sideDir, "fdt"), err)
 	default:
 		data, warn := trimBlob(raw, 0, false)
+		if warn != "" && d.mem != nil {
+			ref, whole, err := rootFromMemory(context.Background(), d.mem, data)
+			if err == nil {
+				b.Notes = append(b.Notes, fmt.Sprintf("%s/fdt holds %d of the root's %d bytes (Linux 7.2 and 7.3 size it once at boot); the whole root was read from memory at PA 0x%x", d.side, len(data), len(whole), ref.Addr))
+				data, warn, b.RootAddr = whole, "", ref.Addr
+			} else {
+				warn += "; the whole root was not found in memory: " + err.Error()
+			}
+		}
 		if warn != "" {
 			b.warnf("fdt: %s", warn)
 		}

@@ -149,6 +149,7 @@ func OpenLive(side string) (Source, error) {
 		}
 		return nil, fmt.Errorf("live: %w", errors.Join(errs...))
 	}
+	d.mem = k
 	return &live{combined{k, d}, DefaultSetupData, DefaultDeviceTree}, nil
 }
 

@@ -72,6 +72,9 @@ type Blobs struct {
 	// Warnings are problems met while reading that did not stop it, such
 	// as a view shorter than the blob's own header says.
 	Warnings []string
+	// Notes explain how the blobs were read when that is normal for the
+	// kernel but not obvious, such as a root completed from memory.
+	Notes []string
 }
 
 // Sub returns the client blob called name.
