@@ -46,12 +46,8 @@ var structKexecMetadata = &Struct{
 var genKexecMetadata = &Generation{
 	Tag: "kexec-metadata", Component: ComponentClient, KHONode: "kexec-metadata", Root: "kho_kexec_metadata",
 	Summary: "73-byte packed struct: version, previous kernel release, kexec count (kho-v3 and later)",
-	Status:  StatusMaintainerTree, Verified: true,
-	Unverified: []string{
-		"kexec_count is the previous value + 1 (non-original copy of the source); the layout itself is confirmed",
-		"release (~7.1, with K3)",
-	},
-	Kernels: []string{"torvalds/linux@40735a683bf8 include/linux/kho/abi/kexec_metadata.h", "kho: kexec-metadata: track previous kernel chain (2026)"},
+	Status:  StatusReleased, Verified: true,
+	Kernels: []string{"Linux 7.2 and 7.3 (Debian linux-source-7.2 7.2.12, linux-source-7.3 7.3.4; run in e2e/realkernel)", "torvalds/linux@40735a683bf8 include/linux/kho/abi/kexec_metadata.h", "kho: kexec-metadata: track previous kernel chain (2026)"},
 	Structs: []*Struct{structKexecMetadata},
 	Constants: []Constant{
 		{Name: "KHO_KEXEC_METADATA_VERSION", Value: 1, Meaning: "the only defined version"},
@@ -62,6 +58,8 @@ var genKexecMetadata = &Generation{
 	Notes: []string{
 		"The reader checks, in order: blob-size >= 4, version == 1, blob-size >= 73; on failure it warns and ignores the blob.",
 		"Needs kho-v3 or later: the blob is not an FDT, so blob-size must be present.",
+		"kexec_count is the incoming count + 1, written at kho_init: the outgoing blob already holds the count of the kexec to come (1 after a cold boot), and the next kernel reads it unchanged (7.2, seen).",
+		"Never freed by the receiving kernel: readable for its whole life.",
 	},
 }
 

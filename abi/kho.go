@@ -185,7 +185,7 @@ var genK1a = &Generation{
 	Kernels: []string{"Linux 6.16", "Linux 6.17 (and 6.17.y before the a2fff99f backport)",
 		"torvalds/linux@00c010e130e5 kernel/kexec_handover.c"},
 	Nodes:     []Node{khoRoot("kho-v1", k1MapMeaning), nodeClientK1, nodeChosen},
-	Structs:   []*Struct{structKhoData, structKhoScratch, structKhoserMemChunk, structKhoserMemChunkHdr, structKhoserMemBitmapPtr, structKhoMemPhysBits512},
+	Structs:   []*Struct{structSetupData, structKhoData, structKhoScratch, structKhoserMemChunk, structKhoserMemChunkHdr, structKhoserMemBitmapPtr, structKhoMemPhysBits512},
 	Constants: concat(khoCommonConstants, k1Constants(structKhoMemPhysBits512)),
 	Notes: []string{
 		"Same compatible as K1b; the bitmap size changed without a bump. Any bitmap PA not 4096-aligned, or any phys_start not a multiple of 32768 << (order + 12), proves K1a; otherwise the blob alone is ambiguous.",
@@ -208,7 +208,7 @@ var genK1b = &Generation{
 		"torvalds/linux@a2fff99f kho: increase metadata bitmap size to PAGE_SIZE",
 		"torvalds/linux@dd03dd60 kernel/liveupdate/kexec_handover.c", "Linux 6.19 (torvalds/linux@c17ee635 ABI header)"},
 	Nodes: []Node{khoRoot("kho-v1", k1MapMeaning), nodeClientK1, nodeChosen},
-	Structs: []*Struct{structKhoData, structKhoScratch, structKhoserMemChunk, structKhoserMemChunkHdr, structKhoserMemBitmapPtr, structKhoMemPhysBitsPage,
+	Structs: []*Struct{structSetupData, structKhoData, structKhoScratch, structKhoserMemChunk, structKhoserMemChunkHdr, structKhoserMemBitmapPtr, structKhoMemPhysBitsPage,
 		structKhoVmalloc, structKhoVmallocChunk, structKhoVmallocHdr},
 	Constants: concat(khoCommonConstants, k1Constants(structKhoMemPhysBitsPage), vmallocConstants, []Constant{khoPageMagic}),
 	Notes: []string{
@@ -218,7 +218,7 @@ var genK1b = &Generation{
 	},
 }
 
-var radixStructs = []*Struct{structKhoData, structKhoScratch, structKhoRadixNode, structKhoRadixLeaf,
+var radixStructs = []*Struct{structSetupData, structKhoData, structKhoScratch, structKhoRadixNode, structKhoRadixLeaf,
 	structKhoVmalloc, structKhoVmallocChunk, structKhoVmallocHdr}
 
 var radixNotes = []string{
@@ -275,9 +275,14 @@ var genK4 = &Generation{
 	Tag: "K4", Component: ComponentKHO,
 	Summary:     "kho-v4: K3 FDT; versions the generic KHO block-chain ABI",
 	Compatibles: []string{"kho-v4"},
-	Status:      StatusMaintainerTree, Verified: true,
-	Unverified: []string{"release", chosenUnverified},
-	Kernels: []string{"liveupdate tree next, merge 5fb813ae", "linux-mm/linux-mm@d3b55a6a include/linux/kho/abi/kexec_handover.h",
+	Status:      StatusReleased, Verified: true,
+	Unverified: []string{chosenUnverified},
+	Consumed: []Consumption{{
+		Part: PartMemoryMap, At: StageBooted,
+		What:   "the radix map pages were allocated but never preserved: the new kernel walks them in mm_core_init and then reuses them",
+		Source: "kernel/liveupdate/kexec_handover.c (7.2) kho_mem_retrieve, kho_radix_walk",
+	}},
+	Kernels: []string{"Linux 7.2 and 7.3 (Debian linux-source-7.2 7.2.12, linux-source-7.3 7.3.4; run in e2e/realkernel)", "liveupdate tree next, merge 5fb813ae", "linux-mm/linux-mm@d3b55a6a include/linux/kho/abi/kexec_handover.h",
 		"torvalds/linux@637315cb include/linux/kho/abi/block.h"},
 	Nodes:     []Node{khoRoot("kho-v4", radixMapMeaning), nodeClientSized, nodeChosen},
 	Structs:   append(append([]*Struct{}, radixStructs...), structKhoBlockHeader),

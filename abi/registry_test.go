@@ -274,6 +274,7 @@ func TestSizeMatrix(t *testing.T) {
 		absent bool
 	}{
 		// KHO
+		{tags: "K1a K1b K2 K3 K4 K-RFC-compat", name: "setup_data", size: 16},
 		{tags: "K1a K1b K2 K3 K4 K-RFC-compat", name: "kho_data", size: 32},
 		{tags: "K1a K1b K2 K3 K4 K-RFC-compat", name: "kho_scratch", size: 16},
 		{tags: "K1a K1b", name: "khoser_mem_chunk", size: 4096},

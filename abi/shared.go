@@ -70,6 +70,18 @@ func log2(v int) int {
 
 // ---- Boot handoff (generations.md §1.2, §1.3) ----
 
+// x86 setup_data header (arch/x86/include/uapi/asm/bootparam.h): the boot
+// handoff is one entry of this singly linked list.
+var structSetupData = &Struct{
+	Name: "setup_data", Size: 16,
+	Meaning: "x86 boot setup_data entry header; the payload (len bytes) follows",
+	Fields: []Field{
+		addr(0, "__u64", "next", "PA of the next entry; 0 ends the list"),
+		num(8, 4, "__u32", "type", "payload type; SETUP_KEXEC_KHO (10) for the KHO handoff"),
+		num(12, 4, "__u32", "len", "payload length in bytes"),
+	},
+}
+
 // x86 setup_data payload of type SETUP_KEXEC_KHO.
 var structKhoData = &Struct{
 	Name: "kho_data", Size: 32, Packed: true,

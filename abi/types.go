@@ -1,6 +1,9 @@
 package abi
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
 
 // PageSize is the page size, in bytes, that every layout in the registry
 // assumes. KHO refuses live update between kernels with different page
@@ -236,6 +239,77 @@ type Generation struct {
 	Constants []Constant
 	// Notes records behaviour and caveats that do not change the layout.
 	Notes []string
+	// SessionsAtReboot reports that the producer writes its sessions into
+	// the handover only at reboot (liveupdate_reboot): until then a
+	// running kernel's blob lists none of the sessions open now.
+	SessionsAtReboot bool
+	// Consumed says which parts of the incoming state a receiving kernel
+	// of this generation frees or reuses, and when; empty when no kernel
+	// source of the generation could be read to say.
+	Consumed []Consumption
+}
+
+// Stage is a moment in the receiving kernel's life.
+type Stage int
+
+// Stages, in the order a receiving kernel passes them.
+const (
+	// StageHandover is the state as handed over: the outgoing kernel, or
+	// the new kernel before it touched anything (at kho_populate).
+	StageHandover Stage = iota
+	// StageBooted is the new kernel after boot, before userspace acts.
+	StageBooted
+	// StageOpened is after the first open of /dev/liveupdate.
+	StageOpened
+	// StageRetrieved is after RETRIEVE_FD of the file in question.
+	StageRetrieved
+)
+
+var stageNames = [...]string{
+	StageHandover:  "handover",
+	StageBooted:    "booted",
+	StageOpened:    "opened",
+	StageRetrieved: "retrieved",
+}
+
+// String returns the stage's name.
+func (s Stage) String() string {
+	if s >= 0 && int(s) < len(stageNames) {
+		return stageNames[s]
+	}
+	return fmt.Sprintf("Stage(%d)", int(s))
+}
+
+// Parts of a state a receiving kernel consumes.
+const (
+	PartMemoryMap     = "memory-map"     // the preserved-memory map
+	PartBlob          = "blob"           // the client blob the KHO node points at
+	PartSessionBlocks = "session-blocks" // LUO session block chain
+	PartFileData      = "file-data"      // a file handler's serialized descriptor
+)
+
+// Consumption is one part of the incoming state that the receiving kernel
+// frees or reuses at a stage, after which memory no longer holds it.
+type Consumption struct {
+	// Part is one of the Part constants.
+	Part string
+	// At is the stage from which the part is gone.
+	At Stage
+	// What says what the kernel does, for reports.
+	What string
+	// Source names the kernel code that does it.
+	Source string
+}
+
+// ConsumedBy returns the consumption of part, if the generation records
+// one.
+func (g *Generation) ConsumedBy(part string) (Consumption, bool) {
+	for _, c := range g.Consumed {
+		if c.Part == part {
+			return c, true
+		}
+	}
+	return Consumption{}, false
 }
 
 // Node describes one FDT node of a generation.

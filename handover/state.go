@@ -1,6 +1,7 @@
 package handover
 
 import (
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/luo"
 	"github.com/luoinspect/luoinspect/memfd"
@@ -35,10 +36,32 @@ type State struct {
 	Memblock      *kho.Memblock
 	KexecMetadata *kho.KexecMetadata
 	KhoTest       *kho.KhoTest
+	// Stage is the walk's Options.Stage: how far the receiving kernel had
+	// got with the state.
+	Stage abi.Stage
+	// Consumed lists the parts the receiving kernel had freed or reused
+	// by Stage; they are not decoded and are no problems.
+	Consumed []Consumed
+	// Notes say how the state was found and what it cannot show, for
+	// readers (which root of several, a root completed from memory,
+	// sessions a running kernel has not written yet). Set by the loader.
+	Notes []string
 	// Problems lists what could not be read, in walk order. A problem
 	// wrapping phys.ErrUnresolved means the source does not hold the memory
 	// a pointer names: the walk goes on around it.
 	Problems []*phys.Error
+}
+
+// Consumed is a part of the state that the receiving kernel had consumed
+// at the walk's stage, as the registry records for its generation.
+type Consumed struct {
+	// Path names the part, e.g. "KHO/preserved-memory-map" or "LUO".
+	Path string
+	// Addr is the part's physical address.
+	Addr uint64
+	// Generation is the tag whose kernels consume it.
+	Generation string
+	abi.Consumption
 }
 
 // Client is one child node of the KHO root.

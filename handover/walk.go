@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/luo"
@@ -22,6 +23,11 @@ type Options struct {
 	// apart from memory (debugfs sub_fdts); they are used instead of
 	// reading the client's address.
 	SubBlobs map[string][]byte
+	// Stage is how far the receiving kernel has got with the state: at
+	// abi.StageBooted and later, the parts the registry says its
+	// generation consumes by then are recorded in State.Consumed instead
+	// of being decoded from memory that no longer holds them.
+	Stage abi.Stage
 }
 
 // Walk decodes the whole handover state that the KHO root FDT root
@@ -34,7 +40,7 @@ func Walk(root []byte, m phys.Memory, opts Options) (*State, error) {
 	if r == nil {
 		return nil, err
 	}
-	w := &walker{m: m, opts: opts, s: &State{ByteOrder: ByteOrder, Root: r}}
+	w := &walker{m: m, opts: opts, s: &State{ByteOrder: ByteOrder, Root: r, Stage: opts.Stage}}
 	w.problem(err)
 	w.detectKHO()
 	w.memmap()
@@ -88,10 +94,31 @@ func (w *walker) detectKHO() {
 	}
 }
 
+// consumed records part as consumed and reports true when the generation
+// tag's receiving kernel has consumed it by the walk's stage.
+func (w *walker) consumed(tag, part, path string, addr uint64) bool {
+	if w.opts.Stage == abi.StageHandover {
+		return false
+	}
+	g, ok := abi.Lookup(tag)
+	if !ok {
+		return false
+	}
+	c, ok := g.ConsumedBy(part)
+	if !ok || c.At > w.opts.Stage {
+		return false
+	}
+	w.s.Consumed = append(w.s.Consumed, Consumed{Path: path, Addr: addr, Generation: tag, Consumption: c})
+	return true
+}
+
 // memmap reads the preserved-memory map in the detected generation.
 func (w *walker) memmap() {
 	r := w.s.Root
 	d := &w.s.Detection.KHO
+	if r.MemoryMap != 0 && w.consumed(d.Tag, abi.PartMemoryMap, kho.RootPath+"/preserved-memory-map", r.MemoryMap) {
+		return
+	}
 	if r.MemoryMap == 0 {
 		d.Evidence = append(d.Evidence, "preserved-memory-map is 0: no map (not finalized)")
 		return
@@ -192,6 +219,9 @@ func (w *walker) decodeClient(c *Client) error {
 
 func (w *walker) luo(c *Client) error {
 	d := &w.s.Detection.LUO
+	if w.opts.Stage > abi.StageHandover && w.luoConsumed(c) {
+		return nil
+	}
 	gen := w.opts.LUO
 	if gen != "" {
 		*d = Component{Tag: gen, Confidence: Certain, Overridden: true, Evidence: []string{"generation given by the user"}}
@@ -215,6 +245,46 @@ func (w *walker) luo(c *Client) error {
 		w.files(st)
 	}
 	return err
+}
+
+// luoConsumed reports whether the receiving kernel has freed the LUO blob
+// by the walk's stage. The blob is read for its generation while it still
+// decodes; once the kernel reused the page it no longer does, and the
+// generation is the one released LUO generation whose kernels free it.
+func (w *walker) luoConsumed(c *Client) bool {
+	d := &w.s.Detection.LUO
+	tag := w.opts.LUO
+	evidence := []string{"generation given by the user"}
+	if tag == "" {
+		var err error
+		tag, evidence, err = luo.Detect(c.Blob, w.m)
+		if err != nil || !consumesBlob(tag) {
+			tag, evidence = "", nil
+			for _, g := range abi.All() {
+				if g.Component == abi.ComponentLUO && g.Status == abi.StatusReleased && consumesBlob(g.Tag) {
+					if tag != "" {
+						return false // more than one candidate: do not guess
+					}
+					tag = g.Tag
+				}
+			}
+			evidence = []string{fmt.Sprintf("the blob no longer decodes (%v); %s is the released generation whose kernels free it at boot", err, tag)}
+		}
+	}
+	if tag == "" || !w.consumed(tag, abi.PartBlob, "LUO", c.Addr) {
+		return false
+	}
+	*d = Component{Tag: tag, Confidence: Low, Overridden: w.opts.LUO != "", Evidence: evidence}
+	return true
+}
+
+func consumesBlob(tag string) bool {
+	g, ok := abi.Lookup(tag)
+	if !ok {
+		return false
+	}
+	_, ok = g.ConsumedBy(abi.PartBlob)
+	return ok
 }
 
 // files decodes the handler payload of every LUO file.

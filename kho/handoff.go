@@ -15,6 +15,9 @@ var (
 	scratchEntry       = abi.MustStruct("K1a", "kho_scratch")
 	scratchAddr        = scratchEntry.MustField("addr")
 	scratchSize        = scratchEntry.MustField("size")
+	setupData          = abi.MustStruct("K1a", "setup_data")
+	setupDataType      = setupData.MustField("type")
+	setupDataLen       = setupData.MustField("len")
 	// SetupKexecKHO is the x86 setup_data type that carries struct kho_data.
 	SetupKexecKHO = uint32(abi.MustConstant("K1a", "SETUP_KEXEC_KHO"))
 )
@@ -125,4 +128,23 @@ func atAddr(err error, base uint64) error {
 		return &c
 	}
 	return err
+}
+
+// SetupHandoffSize is the size of a setup_data entry carrying the KHO
+// handoff: the header and struct kho_data.
+var SetupHandoffSize = setupData.Size + khoData.Size
+
+// MatchSetupHandoff reports whether b starts with an x86 setup_data entry
+// of type SETUP_KEXEC_KHO whose payload is a plausible struct kho_data (a
+// page-aligned, non-zero root address), and returns the payload. It is how
+// a memory dump's boot handoff is found without the kernel's boot_params.
+func MatchSetupHandoff(b []byte) (KhoData, bool) {
+	if len(b) < SetupHandoffSize || uint32(setupDataType.Uint(b)) != SetupKexecKHO || int(setupDataLen.Uint(b)) != khoData.Size {
+		return KhoData{}, false
+	}
+	d, err := DecodeKhoData(b[setupData.Size:SetupHandoffSize])
+	if err != nil || d.FDTAddr == 0 || d.FDTAddr%abi.PageSize != 0 || d.FDTSize == 0 {
+		return KhoData{}, false
+	}
+	return d, true
 }

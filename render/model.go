@@ -28,7 +28,24 @@ type State struct {
 	LUO         *LUO        `json:"luo,omitempty" yaml:"luo,omitempty"`
 	Memblock    []Region    `json:"memblock,omitempty" yaml:"memblock,omitempty"`
 	KexecMeta   *KexecMeta  `json:"kexec_metadata,omitempty" yaml:"kexec_metadata,omitempty"`
-	Problems    []Problem   `json:"problems" yaml:"problems"`
+	// Stage is how far the receiving kernel had got: handover (nothing
+	// consumed), booted, opened or retrieved.
+	Stage string `json:"stage" yaml:"stage"`
+	// Consumed lists the parts the receiving kernel had freed by Stage.
+	Consumed []Consumed `json:"consumed,omitempty" yaml:"consumed,omitempty"`
+	// Notes say how the state was found and what it cannot show.
+	Notes    []string  `json:"notes,omitempty" yaml:"notes,omitempty"`
+	Problems []Problem `json:"problems" yaml:"problems"`
+}
+
+// Consumed is a part of the state the receiving kernel had consumed.
+type Consumed struct {
+	Path       string `json:"path" yaml:"path"`
+	Addr       Hex    `json:"addr" yaml:"addr"`
+	Generation string `json:"generation" yaml:"generation"`
+	At         string `json:"at" yaml:"at"`
+	What       string `json:"what" yaml:"what"`
+	Source     string `json:"source" yaml:"source"`
 }
 
 // Generations holds the detected generation of each component.
@@ -168,6 +185,11 @@ func Model(s *handover.State) *State {
 	if km := s.KexecMetadata; km != nil {
 		out.KexecMeta = &KexecMeta{km.Version, km.PreviousRelease, km.KexecCount}
 	}
+	out.Stage = s.Stage.String()
+	for _, c := range s.Consumed {
+		out.Consumed = append(out.Consumed, Consumed{c.Path, Hex(c.Addr), c.Generation, c.At.String(), c.What, c.Source})
+	}
+	out.Notes = s.Notes
 	for _, p := range s.Problems {
 		out.Problems = append(out.Problems, problem(p))
 	}

@@ -45,11 +45,22 @@ func Tree(w io.Writer, s *handover.State, paint Painter) error {
 	p := printer{paint}
 	root := &node{label: fmt.Sprintf("KHO %s %s  map %s  %s layout",
 		paint(Gen, m.KHO.Compatible), p.gen(m.Generations.KHO), p.addr(m.KHO.MemoryMap), m.KHO.Layout)}
-	root.add(fmt.Sprintf("preserved memory: %d blocks, %s", m.KHO.PreservedBlocks, HumanSize(m.KHO.PreservedBytes)))
+	consumed := map[string]Consumed{}
+	for _, c := range m.Consumed {
+		consumed[c.Path] = c
+	}
+	if c, ok := consumed["KHO/preserved-memory-map"]; ok {
+		root.add(paint(Dim, fmt.Sprintf("preserved memory: consumed by the receiving kernel (stage %s): %s", c.At, c.What)))
+	} else {
+		root.add(fmt.Sprintf("preserved memory: %d blocks, %s", m.KHO.PreservedBlocks, HumanSize(m.KHO.PreservedBytes)))
+	}
 	for _, c := range m.KHO.Clients {
 		cn := root.add(fmt.Sprintf("%s %s (%s%s)", paint(Name, c.Name), p.addr(c.Addr), HumanSize(c.Size), map[bool]string{true: ", blob-size"}[c.HasSize]))
 		switch c.Kind {
 		case "LUO":
+			if c, ok := consumed["LUO"]; ok {
+				cn.add(paint(Dim, fmt.Sprintf("%s blob consumed by the receiving kernel (stage %s): %s", c.Generation, c.At, c.What)))
+			}
 			p.luo(cn, m)
 		case "memblock":
 			for _, r := range m.Memblock {
@@ -75,6 +86,9 @@ func Tree(w io.Writer, s *handover.State, paint Painter) error {
 			}
 			pn.add(paint(Warn, line+": "+pr.Message))
 		}
+	}
+	for _, n := range m.Notes {
+		root.add(paint(Dim, "note: "+n))
 	}
 	var b strings.Builder
 	b.WriteString(root.label + "\n")

@@ -244,6 +244,9 @@ type ScanOptions struct {
 	Unaligned bool
 	// Limit stops after this many roots (0: 16).
 	Limit int
+	// handoff, when set, sees every x86 setup_data entry of type
+	// SETUP_KEXEC_KHO met on the way (8-byte aligned), with its address.
+	handoff func(at uint64, d kho.KhoData)
 }
 
 // Scan searches m for KHO roots: an FDT magic d0 0d fe ed whose blob
@@ -259,7 +262,7 @@ func Scan(ctx context.Context, m phys.Memory, opts ScanOptions) ([]RootRef, erro
 		limit = 16
 	}
 	step := uint64(phys.PageSize)
-	if opts.Unaligned {
+	if opts.Unaligned || opts.handoff != nil {
 		step = 8
 	}
 	buf := make([]byte, chunkSize)
@@ -280,7 +283,12 @@ func Scan(ctx context.Context, m phys.Memory, opts ScanOptions) ([]RootRef, erro
 				readErr = err
 			}
 			for off := uint64(0); off+4 <= uint64(k); off += step {
-				if binary.BigEndian.Uint32(buf[off:]) != fdt.Magic {
+				if opts.handoff != nil && off+uint64(kho.SetupHandoffSize) <= uint64(k) {
+					if d, ok := kho.MatchSetupHandoff(buf[off:]); ok {
+						opts.handoff(a+off, d)
+					}
+				}
+				if binary.BigEndian.Uint32(buf[off:]) != fdt.Magic || (!opts.Unaligned && (a+off)%phys.PageSize != 0) {
 					continue
 				}
 				if ref, ok := checkRoot(m, a+off); ok {

@@ -3,6 +3,7 @@ package statediff
 import (
 	"fmt"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -54,6 +55,28 @@ type comparer struct {
 
 // outgoing reports whether B is the next kernel's outgoing state.
 func (c *comparer) outgoing() bool { return c.opts.Mode == AcrossUpdate && c.opts.BSide == Outgoing }
+
+// unwritten reports whether A is a running kernel's capture taken before
+// its generation writes the sessions (at reboot), so anything session
+// related that B adds was not yet written in A.
+func (c *comparer) unwritten() bool {
+	la := c.a.State.LUO
+	if c.opts.Mode != AcrossUpdate || la == nil || len(la.Sessions) > 0 || len(la.Files) > 0 {
+		return false
+	}
+	g, ok := abi.Lookup(c.a.State.Detection.LUO.Tag)
+	return ok && g.SessionsAtReboot
+}
+
+// added reports something B has and A lacks: expected under
+// RuleUnwritten, Changed otherwise.
+func (c *comparer) added(comp, path, what string) {
+	ch := Change{Component: comp, Path: path, Op: Added, Class: Changed, New: what}
+	if c.unwritten() {
+		ch.Class, ch.Rule = Expected, RuleUnwritten
+	}
+	c.add(ch)
+}
 
 // incoming reports whether B is A as the next kernel reads it.
 func (c *comparer) incoming() bool { return c.opts.Mode == AcrossUpdate && c.opts.BSide == Incoming }

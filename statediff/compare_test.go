@@ -320,7 +320,7 @@ func TestRulesDocumented(t *testing.T) {
 		}
 		ids[r.ID] = true
 	}
-	for _, id := range []string{RuleNumber, RuleAddresses, RuleGeneration, RuleLayout, RulePreserved, RulePos, RuleKexecMeta, RuleFreed,
+	for _, id := range []string{RuleNumber, RuleAddresses, RuleGeneration, RuleLayout, RulePreserved, RulePos, RuleKexecMeta, RuleFreed, RuleUnwritten,
 		LossClient, LossSession, LossFile, LossHandler, LossShrunk, LossSeals, LossFolio, LossFolioFlags, LossFLB, LossFLBCount, LossMemblock} {
 		if !ids[id] {
 			t.Errorf("rule %s is not listed", id)

@@ -12,7 +12,11 @@ func (c *comparer) kho() {
 	da, db := c.a.State.Detection, c.b.State.Detection
 	c.gen("generations", "generations/kho/tag", da.KHO.Tag, db.KHO.Tag)
 	c.gen("generations", "generations/luo/tag", da.LUO.Tag, db.LUO.Tag)
-	c.gen("generations", "generations/memfd/tag", da.Memfd.Tag, db.Memfd.Tag)
+	if da.Memfd.Tag == "" && db.Memfd.Tag != "" && c.unwritten() {
+		c.added("generations", "generations/memfd/tag", db.Memfd.Tag)
+	} else {
+		c.gen("generations", "generations/memfd/tag", da.Memfd.Tag, db.Memfd.Tag)
+	}
 
 	ra, rb := c.a.State.Root, c.b.State.Root
 	if ra != nil && rb != nil {

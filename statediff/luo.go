@@ -91,8 +91,7 @@ func (c *comparer) luo() {
 				Old: fmt.Sprintf("%d files", len(s.files))})
 		case p.a < 0:
 			s := &sb[p.b]
-			c.add(Change{Component: s.component(), Path: s.path(), Op: Added, Class: Changed,
-				New: fmt.Sprintf("%d files", len(s.files))})
+			c.added(s.component(), s.path(), fmt.Sprintf("%d files", len(s.files)))
 		default:
 			c.session(&sa[p.a], &sb[p.b])
 		}
@@ -190,8 +189,7 @@ func (c *comparer) flbs(a, b []luo.FLB) {
 			c.add(Change{Component: "flbs", Path: "luo/flbs/" + a[p.a].Name, Op: Removed, Class: Lost, Rule: LossFLB,
 				Old: fmt.Sprintf("count %d", a[p.a].Count)})
 		case p.a < 0:
-			c.add(Change{Component: "flbs", Path: "luo/flbs/" + b[p.b].Name, Op: Added, Class: Changed,
-				New: fmt.Sprintf("count %d", b[p.b].Count)})
+			c.added("flbs", "luo/flbs/"+b[p.b].Name, fmt.Sprintf("count %d", b[p.b].Count))
 		default:
 			fa, fb := &a[p.a], &b[p.b]
 			path := "luo/flbs/" + fa.Name

@@ -83,6 +83,7 @@ const (
 	RulePos        = "memfd-pos"
 	RuleKexecMeta  = "kexec-metadata"
 	RuleFreed      = "freed-after-retrieve"
+	RuleUnwritten  = "sessions-at-reboot"
 )
 
 // ExpectedRules lists, explicitly, every difference Compare accepts across
@@ -109,6 +110,10 @@ var ExpectedRules = []Rule{
 		"A memfd's pos is the open file's offset, rewritten at freeze (access.md §3); userspace moves it between updates."},
 	{RuleKexecMeta, "across, B outgoing",
 		"kexec-metadata names the kernel that wrote it and counts kexec boots: previous_release may change and kexec_count must be A + 1."},
+	{RuleUnwritten, "across, A with no sessions, of a generation that writes them at reboot",
+		"Linux 7.2 and 7.3 (L-luo-v5) write the sessions into the handover only at reboot: a capture of the running kernel holds none. " +
+			"Sessions, files, FLBs and the memfd generation that B has and such an A lacks were not yet written when A was taken: expected, " +
+			"and nothing about them can be compared."},
 	{RuleFreed, "across, B incoming",
 		"Retrieving a file frees its memfd descriptor page, and finishing a session frees its file array (access.md §3): " +
 			"a B payload that cannot be read any more is expected, not lost (but its folios cannot be checked)."},

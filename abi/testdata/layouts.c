@@ -60,6 +60,12 @@ static void hex(const void *p, size_t n)
 
 /* ---- KHO core ---- */
 
+struct setup_data {
+	u64 next;
+	u32 type;
+	u32 len;
+};
+
 struct kho_data {
 	u64 fdt_addr;
 	u64 fdt_size;
@@ -417,6 +423,10 @@ static void checks(void)
 
 int main(void)
 {
+	BEGIN("K1a/setup_data", struct setup_data);
+	INT(next); INT(type); INT(len);
+	END();
+
 	BEGIN("K1a/kho_data", struct kho_data);
 	INT(fdt_addr); INT(fdt_size); INT(scratch_addr); INT(scratch_size);
 	END();

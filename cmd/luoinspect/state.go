@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 
 	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/handover"
@@ -19,6 +20,9 @@ import (
 type stateFlags struct {
 	sample        string
 	kho, luo, mfd string
+	// root is --root: the physical address of the KHO root to read in a
+	// memory dump holding several.
+	root string
 	// wrap, when set, wraps the memory the walk reads (capture records
 	// what the walk touched).
 	wrap func(phys.Memory) phys.Memory
@@ -42,6 +46,7 @@ func (f *stateFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.kho, "kho", "", "assume this KHO generation (e.g. K1a) instead of detecting it")
 	c.Flags().StringVar(&f.luo, "luo", "", "assume this LUO generation (e.g. L-v6) instead of detecting it")
 	c.Flags().StringVar(&f.mfd, "memfd", "", "assume this memfd generation (e.g. M2a) instead of detecting it")
+	c.Flags().StringVar(&f.root, "root", "", "in a memory dump holding several KHO roots, read the one at this physical address (e.g. 0x1f9000)")
 }
 
 // loaded is a walked state with the memory it was read from.
@@ -51,6 +56,16 @@ type loaded struct {
 	blobs *source.Blobs
 	name  string
 	close func() error
+}
+
+// pendingSessionsNote explains an empty session list on a running
+// kernel whose generation writes its sessions only at reboot.
+func pendingSessionsNote(st *handover.State) []string {
+	g, ok := abi.Lookup(st.Detection.LUO.Tag)
+	if !ok || !g.SessionsAtReboot || st.LUO == nil || len(st.LUO.Sessions) > 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("no sessions in the LUO blob yet: %s kernels write the sessions at reboot (liveupdate_reboot), so the sessions open now appear only in the state handed over; their memfd descriptors and folio arrays already exist", g.Tag)}
 }
 
 // checkOverrides makes sure each generation override names a generation
@@ -118,15 +133,33 @@ func encodedBlobs(enc *handover.Encoded) *source.Blobs {
 }
 
 // loadSource opens a source, finds the KHO root (debugfs-style blobs, or a
-// scan of memory for dumps) and walks the state.
+// survey of memory for dumps) and walks the state at the stage the source
+// shows: an incoming side (debugfs in/, or a dump's incoming root next to
+// the running kernel's own) has been through the receiving kernel's boot.
 func (f *stateFlags) loadSource(spec string, opts handover.Options) (*loaded, error) {
+	var rootAddr uint64
+	if f.root != "" {
+		var err error
+		if rootAddr, err = strconv.ParseUint(f.root, 0, 64); err != nil {
+			return nil, usageError{fmt.Errorf("--root %q: want a physical address such as 0x1f9000", f.root)}
+		}
+	}
 	src, err := source.Open(spec)
 	if err != nil {
 		return nil, err
 	}
 	blobs, err := src.Blobs()
-	if errors.Is(err, source.ErrNoBlobs) {
-		blobs, err = scanForRoot(src)
+	var notes []string
+	switch {
+	case errors.Is(err, source.ErrNoBlobs):
+		var survey *source.RootSurvey
+		blobs, survey, err = surveyRoots(src, f.root != "", rootAddr)
+		if survey != nil {
+			opts.Stage = survey.Stage
+			notes = survey.Describe()
+		}
+	case err == nil && f.root != "":
+		err = usageError{fmt.Errorf("--root applies to memory dumps; %s shows its root through debugfs", src.Describe())}
 	}
 	if err == nil && blobs.Root == nil {
 		err = fmt.Errorf("%s has no KHO root (%s)", src.Describe(), blobs.Origin)
@@ -135,6 +168,11 @@ func (f *stateFlags) loadSource(spec string, opts handover.Options) (*loaded, er
 		src.Close()
 		return nil, err
 	}
+	if blobs.Side == source.SideIn && opts.Stage == abi.StageHandover {
+		// debugfs in/ exists once the receiving kernel has booted.
+		opts.Stage = abi.StageBooted
+	}
+	notes = append(blobs.Notes, notes...)
 	opts.SubBlobs = map[string][]byte{}
 	for _, b := range blobs.Subs {
 		opts.SubBlobs[b.Name] = b.Data
@@ -144,17 +182,35 @@ func (f *stateFlags) loadSource(spec string, opts handover.Options) (*loaded, er
 		src.Close()
 		return nil, err
 	}
+	if blobs.Side == source.SideOut {
+		notes = append(notes, pendingSessionsNote(st)...)
+	}
+	st.Notes = notes
 	return &loaded{state: st, mem: src, blobs: blobs, name: src.Describe(), close: src.Close}, nil
 }
 
-// scanForRoot finds the KHO root in a memory-only source (a dump).
-func scanForRoot(src source.Source) (*source.Blobs, error) {
-	refs, err := source.Scan(context.Background(), src, source.ScanOptions{})
+// surveyRoots finds the KHO roots of a memory-only source (a dump),
+// chooses one (or the one at addr when pick is set) and reads its blobs.
+func surveyRoots(src source.Source, pick bool, addr uint64) (*source.Blobs, *source.RootSurvey, error) {
+	survey, err := source.Survey(context.Background(), src)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if len(refs) == 0 {
-		return nil, fmt.Errorf("%s: no KHO root FDT (a page starting with d0 0d fe ed whose compatible is kho-v*) in the memory it holds", src.Describe())
+	if survey == nil {
+		return nil, nil, fmt.Errorf("%s: no KHO root FDT (a page starting with d0 0d fe ed whose compatible is kho-v*) in the memory it holds", src.Describe())
 	}
-	return source.BlobsFromMemory(src, refs[0], "")
+	if pick {
+		if err := survey.Choose(addr); err != nil {
+			return nil, nil, usageError{err}
+		}
+	}
+	side := ""
+	switch survey.Candidates[survey.Chosen].Role {
+	case source.RoleIncoming:
+		side = source.SideIn
+	case source.RoleOutgoing:
+		side = source.SideOut
+	}
+	blobs, err := source.BlobsFromMemory(src, survey.Candidates[survey.Chosen].RootRef, side)
+	return blobs, survey, err
 }

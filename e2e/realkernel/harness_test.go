@@ -159,10 +159,10 @@ func shortDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if !t.Failed() || os.Getenv("LUOINSPECT_KEEP") == "" {
+		if os.Getenv("LUOINSPECT_KEEP") == "" {
 			os.RemoveAll(d)
 		} else {
-			t.Logf("kept %s", d)
+			t.Logf("kept %s (LUOINSPECT_KEEP)", d)
 		}
 	})
 	return d
