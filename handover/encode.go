@@ -217,7 +217,7 @@ func encodeMemfd(a *phys.Allocator, ms *MemfdSpec, gen string) (uint64, error) {
 	if ms.WithData {
 		for i := uint64(0); i < n; i++ {
 			addr, mem := a.Alloc(0)
-			fillPattern(mem, addr)
+			fillPattern(mem, i)
 			if i == 0 {
 				first = addr
 			} else if addr != first+i*phys.PageSize {
@@ -243,10 +243,11 @@ func (ms *MemfdSpec) folioCount() uint64 {
 	return (ms.Size + phys.PageSize - 1) / phys.PageSize
 }
 
-// fillPattern fills a folio page with bytes derived from its address, so a
-// dump shows which page it is.
-func fillPattern(mem []byte, addr uint64) {
+// fillPattern fills folio page index with bytes derived from the index,
+// so a dump shows which page of the file it is and the contents stay the
+// same wherever the encoder places the page.
+func fillPattern(mem []byte, index uint64) {
 	for i := range mem {
-		mem[i] = byte(addr>>12) ^ byte(i)
+		mem[i] = byte(index) ^ byte(index>>8) ^ byte(i)
 	}
 }

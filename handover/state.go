@@ -94,6 +94,10 @@ type FileState struct {
 	// build does not know is not an error: the payload stays raw (its
 	// address is File.Data).
 	Err error
+	// Digest is the memfd's content digest once ComputeDigests ran and
+	// could read every page; DigestErr says why not otherwise.
+	Digest    *memfd.Digest
+	DigestErr error
 }
 
 // Unresolved lists the problems caused by memory the source does not hold.

@@ -121,6 +121,10 @@ type Memfd struct {
 	Flags      uint32 `json:"flags" yaml:"flags"`
 	NrFolios   uint64 `json:"nr_folios" yaml:"nr_folios"`
 	Folios     Hex    `json:"folios" yaml:"folios"`
+	// SHA256 is the content digest (dump --digest): what sha256sum gives
+	// on the restored file. DigestError says why it could not be made.
+	SHA256      string `json:"sha256,omitempty" yaml:"sha256,omitempty"`
+	DigestError string `json:"digest_error,omitempty" yaml:"digest_error,omitempty"`
 }
 
 // FLB is one File-Lifecycle-Bound object.
@@ -223,7 +227,14 @@ func luoModel(s *handover.State) *LUO {
 func fileModel(fs *handover.FileState) File {
 	f := File{Token: fs.File.Token, Handler: fs.Handler, Data: Hex(fs.File.Data), Addr: Hex(fs.File.Addr)}
 	if m := fs.Memfd; m != nil {
-		f.Memfd = &Memfd{m.Generation, m.Pos, m.Size, m.Seals, m.Flags, m.NrFolios, Hex(m.Folios.First)}
+		f.Memfd = &Memfd{Generation: m.Generation, Pos: m.Pos, Size: m.Size, Seals: m.Seals, Flags: m.Flags,
+			NrFolios: m.NrFolios, Folios: Hex(m.Folios.First)}
+		if fs.Digest != nil {
+			f.Memfd.SHA256 = fs.Digest.String()
+		}
+		if fs.DigestErr != nil {
+			f.Memfd.DigestError = fs.DigestErr.Error()
+		}
 	}
 	if fs.Err != nil {
 		f.Error = fs.Err.Error()

@@ -138,8 +138,14 @@ func (p printer) luo(cn *node, m *State) {
 		for _, f := range s.Files {
 			fn := sn.add(fmt.Sprintf("file token %d  %s  data %s", f.Token, p.paint(Gen, f.Handler), p.addr(f.Data)))
 			if mf := f.Memfd; mf != nil {
-				fn.add(fmt.Sprintf("memfd %s  size %s  pos %d  seals 0x%x  %d folios, array %s",
+				mn := fn.add(fmt.Sprintf("memfd %s  size %s  pos %d  seals 0x%x  %d folios, array %s",
 					p.paint(Gen, mf.Generation), HumanSize(mf.Size), mf.Pos, mf.Seals, mf.NrFolios, p.addr(mf.Folios)))
+				switch {
+				case mf.SHA256 != "":
+					mn.add("sha256 " + mf.SHA256)
+				case mf.DigestError != "":
+					mn.add(p.paint(Warn, "sha256 unresolved: "+mf.DigestError))
+				}
 			}
 			if f.Error != "" {
 				fn.add(p.paint(Warn, "! "+f.Error))

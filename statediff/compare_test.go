@@ -3,9 +3,11 @@ package statediff
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/phys"
 )
 
 // TestIdenticalSamples compares every sample with a fresh encoding of
@@ -85,11 +87,11 @@ func TestEdits(t *testing.T) {
 		{"fewer folios", "k3-luov3-m2b", across, func(s *handover.Spec) {
 			nextUpdate(s)
 			memfdOf(s, 0, 0).Folios = 2
-		}, []string{"- " + k3File1 + "/memfd/folios lost:folio-missing"}, DataLost},
+		}, []string{"- " + k3File1 + "/memfd/folios lost:folio-missing", "~ " + k3File1 + "/memfd/content lost:content-changed"}, DataLost},
 		{"more folios", "k3-luov3-m2b", across, func(s *handover.Spec) {
 			nextUpdate(s)
 			memfdOf(s, 0, 0).Folios = 5
-		}, []string{"+ " + k3File1 + "/memfd/folios changed"}, Different},
+		}, []string{"+ " + k3File1 + "/memfd/folios changed", "~ " + k3File1 + "/memfd/content unverified"}, Different},
 		{"remove FLB", "k3-luov3-m2b", across, func(s *handover.Spec) {
 			nextUpdate(s)
 			s.FLBs = nil
@@ -321,9 +323,91 @@ func TestRulesDocumented(t *testing.T) {
 		ids[r.ID] = true
 	}
 	for _, id := range []string{RuleNumber, RuleAddresses, RuleGeneration, RuleLayout, RulePreserved, RulePos, RuleKexecMeta, RuleFreed, RuleUnwritten,
-		LossClient, LossSession, LossFile, LossHandler, LossShrunk, LossSeals, LossFolio, LossFolioFlags, LossFLB, LossFLBCount, LossMemblock} {
+		LossClient, LossSession, LossFile, LossHandler, LossShrunk, LossSeals, LossFolio, LossFolioFlags, LossContent, LossFLB, LossFLBCount, LossMemblock} {
 		if !ids[id] {
 			t.Errorf("rule %s is not listed", id)
 		}
+	}
+}
+
+// TestContent checks the content comparison: one changed byte in a folio
+// page is lost data, the same bytes elsewhere in memory are not, and a
+// side without the pages leaves the contents unverified.
+func TestContent(t *testing.T) {
+	a := walkSpec(t, "a", sample(t, "k3-luov3-m2b"))
+	moved := sample(t, "k3-luov3-m2b")
+	moved.Base = 0x300000000
+	tests := []struct {
+		name string
+		b    Input
+		edit func(t *testing.T, b Input)
+		want []string
+	}{
+		{"same bytes elsewhere", walkSpec(t, "b", moved), nil, nil},
+		{"one byte changed", walkSpec(t, "b", sample(t, "k3-luov3-m2b")), func(t *testing.T, b Input) {
+			f := b.State.Files[0].Memfd
+			rec, err := f.FolioAt(b.Mem, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, ok := b.Mem.(*phys.Image).View(rec.Addr(), phys.PageSize)
+			if !ok {
+				t.Fatal("folio page not in the image")
+			}
+			page[100] ^= 1
+		}, []string{"~ " + k3File1 + "/memfd/content lost:content-changed"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.edit != nil {
+				tc.edit(t, tc.b)
+			}
+			r, err := Compare(a, tc.b, Options{Mode: AcrossUpdate, BSide: Incoming})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range r.Changes {
+				if strings.HasSuffix(c.Path, "/content") {
+					got = append(got, summary([]Change{c})...)
+				}
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("changes %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnwritten checks RuleUnwritten: a capture of a running L-luo-v5
+// kernel holds no sessions (they are written at reboot), so the sessions,
+// FLBs and memfd generation the handover adds are expected; the same gap
+// in a generation that writes sessions as they are made is a change.
+func TestUnwritten(t *testing.T) {
+	for _, tc := range []struct {
+		sample string
+		rule   string
+	}{{"k4-luov5-m2b", RuleUnwritten}, {"k3-luov3-m2b", ""}} {
+		t.Run(tc.sample, func(t *testing.T) {
+			before := sample(t, tc.sample)
+			before.Sessions, before.FLBs = nil, nil
+			r, err := Compare(walkSpec(t, "a", before), walkSpec(t, "b", sample(t, tc.sample)), Options{Mode: AcrossUpdate, BSide: Incoming})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, c := range r.Changes {
+				if !strings.HasPrefix(c.Path, "luo/sessions/") && !strings.HasPrefix(c.Path, "luo/flbs/") && c.Path != "generations/memfd/tag" {
+					continue
+				}
+				n++
+				if c.Rule != tc.rule {
+					t.Errorf("%s: rule %q, want %q", c.Path, c.Rule, tc.rule)
+				}
+			}
+			if n == 0 {
+				t.Error("no session, FLB or memfd generation was added")
+			}
+		})
 	}
 }

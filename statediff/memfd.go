@@ -46,6 +46,33 @@ func (c *comparer) memfd(comp, path string, a, b *handover.FileState) {
 	}
 	c.value(comp, path+"/flags", hex(uint64(ma.Flags)), hex(uint64(mb.Flags)), Changed, "", false)
 	c.folios(comp, path+"/folios", ma, mb)
+	if ma.Size == mb.Size {
+		c.content(comp, path+"/content", a, b)
+	}
+}
+
+// content compares the two files' contents by digest (folio pages in
+// index order, holes as zeros, cut at size) wherever both sides hold the
+// pages. Where only one side holds them the contents are unverified; where
+// neither does (captures without data) only the folio records compare.
+func (c *comparer) content(comp, path string, a, b *handover.FileState) {
+	if c.a.Mem == nil || c.b.Mem == nil {
+		return // the folio records are already unverified
+	}
+	da, ea := c.a.State.ContentDigest(c.a.Mem, a)
+	db, eb := c.b.State.ContentDigest(c.b.Mem, b)
+	switch {
+	case ea != nil && eb != nil:
+	case ea != nil || eb != nil:
+		why := "A" + errText(ea)
+		if ea == nil {
+			why = "B" + errText(eb)
+		}
+		c.add(Change{Component: comp, Path: path, Op: Modified, Class: Unverified, Detail: "contents not compared: " + why})
+	case da != db:
+		c.add(Change{Component: comp, Path: path, Op: Modified, Class: Lost, Rule: LossContent,
+			Old: "sha256 " + da.String(), New: "sha256 " + db.String(), Detail: "the file's bytes differ"})
+	}
 }
 
 func errText(err error) string {

@@ -129,6 +129,7 @@ const (
 	LossSeals      = "seals-dropped"
 	LossFolio      = "folio-missing"
 	LossFolioFlags = "folio-changed"
+	LossContent    = "content-changed"
 	LossFLB        = "flb-missing"
 	LossFLBCount   = "flb-changed"
 	LossMemblock   = "memblock-region-lost"
@@ -144,6 +145,7 @@ var LossRules = []Rule{
 	{LossSeals, "always", "A seal set in A is not set in B: the file lost a guarantee its users rely on."},
 	{LossFolio, "always", "A folio of A (by page-cache index; records with pfn 0 are holes, not folios) has no folio in B."},
 	{LossFolioFlags, "always", "A folio's flags differ (DIRTY or UPTODATE cleared or set): the kernel would treat its contents differently."},
+	{LossContent, "always", "A memfd's contents (folio pages in index order, holes as zeros, cut at size; compared when both sides hold the pages and the size is unchanged) differ."},
 	{LossFLB, "always", "An FLB of A (by name) is not in B."},
 	{LossFLBCount, "always", "An FLB's count (files that depend on it) differs."},
 	{LossMemblock, "always", "A reserve_mem region of A is missing in B, starts elsewhere, or is smaller: the next kernel allocates it afresh."},

@@ -8,6 +8,7 @@ import (
 func newDumpCmd(s *streams) *cobra.Command {
 	var sf stateFlags
 	var format, path string
+	var digest bool
 	c := &cobra.Command{
 		Use:   "dump [SOURCE | --sample NAME]",
 		Short: "Show the whole handover state, or one part of it",
@@ -32,6 +33,9 @@ func newDumpCmd(s *streams) *cobra.Command {
 				return err
 			}
 			defer l.close()
+			if digest {
+				l.state.ComputeDigests(l.mem)
+			}
 			var doc any = render.Model(l.state)
 			switch {
 			case format == "spec":
@@ -53,5 +57,6 @@ func newDumpCmd(s *streams) *cobra.Command {
 	sf.register(c)
 	c.Flags().StringVarP(&format, "output", "o", "tree", "output format: tree, json, yaml or spec")
 	c.Flags().StringVar(&path, "path", "", "show only this part of the state (e.g. luo/sessions/vm0)")
+	c.Flags().BoolVar(&digest, "digest", false, "read every memfd's folio pages and show the sha256 of its contents (holes as zeros, cut at size): what sha256sum gives on the restored file")
 	return c
 }
