@@ -42,6 +42,10 @@ type State struct {
 	// Consumed lists the parts the receiving kernel had freed or reused
 	// by Stage; they are not decoded and are no problems.
 	Consumed []Consumed
+	// Roots lists the KHO roots the loader found in a memory dump, the
+	// walked one marked Chosen; nil when the root came from debugfs or a
+	// blob. Set by the loader.
+	Roots []RootSeen
 	// Notes say how the state was found and what it cannot show, for
 	// readers (which root of several, a root completed from memory,
 	// sessions a running kernel has not written yet). Set by the loader.
@@ -50,6 +54,22 @@ type State struct {
 	// wrapping phys.ErrUnresolved means the source does not hold the memory
 	// a pointer names: the walk goes on around it.
 	Problems []*phys.Error
+}
+
+// RootSeen is one KHO root found in a memory dump.
+type RootSeen struct {
+	Addr uint64
+	// Role is handover, incoming, outgoing, older or copy (see
+	// source.RootRole).
+	Role string
+	// CopyOf is the address of the root a copy repeats.
+	CopyOf uint64
+	// KexecCount is the root's kexec-metadata count when HasCount.
+	KexecCount uint32
+	HasCount   bool
+	// Via says how the root was found (a boot handoff, the scan).
+	Via    string
+	Chosen bool
 }
 
 // Consumed is a part of the state that the receiving kernel had consumed

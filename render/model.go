@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/phys"
@@ -19,6 +20,17 @@ type Hex uint64
 // MarshalText renders the value in hex.
 func (h Hex) MarshalText() ([]byte, error) { return fmt.Appendf(nil, "0x%x", uint64(h)), nil }
 
+// UnmarshalText reads the "0x…" form back, so Go programs can decode the
+// JSON documents.
+func (h *Hex) UnmarshalText(b []byte) error {
+	v, err := strconv.ParseUint(string(b), 0, 64)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", b, err)
+	}
+	*h = Hex(v)
+	return nil
+}
+
 // State is the machine-readable form of a handover state.
 type State struct {
 	Schema      string      `json:"schema" yaml:"schema"`
@@ -33,9 +45,21 @@ type State struct {
 	Stage string `json:"stage" yaml:"stage"`
 	// Consumed lists the parts the receiving kernel had freed by Stage.
 	Consumed []Consumed `json:"consumed,omitempty" yaml:"consumed,omitempty"`
+	// Roots lists the KHO roots found in a memory dump.
+	Roots []Root `json:"roots,omitempty" yaml:"roots,omitempty"`
 	// Notes say how the state was found and what it cannot show.
 	Notes    []string  `json:"notes,omitempty" yaml:"notes,omitempty"`
 	Problems []Problem `json:"problems" yaml:"problems"`
+}
+
+// Root is one KHO root found in a memory dump.
+type Root struct {
+	Addr       Hex     `json:"addr" yaml:"addr"`
+	Role       string  `json:"role" yaml:"role"`
+	CopyOf     *Hex    `json:"copy_of,omitempty" yaml:"copy_of,omitempty"`
+	KexecCount *uint32 `json:"kexec_count,omitempty" yaml:"kexec_count,omitempty"`
+	Via        string  `json:"via" yaml:"via"`
+	Chosen     bool    `json:"chosen" yaml:"chosen"`
 }
 
 // Consumed is a part of the state the receiving kernel had consumed.
@@ -192,6 +216,18 @@ func Model(s *handover.State) *State {
 	out.Stage = s.Stage.String()
 	for _, c := range s.Consumed {
 		out.Consumed = append(out.Consumed, Consumed{c.Path, Hex(c.Addr), c.Generation, c.At.String(), c.What, c.Source})
+	}
+	for _, r := range s.Roots {
+		ro := Root{Addr: Hex(r.Addr), Role: r.Role, Via: r.Via, Chosen: r.Chosen}
+		if r.Role == "copy" {
+			c := Hex(r.CopyOf)
+			ro.CopyOf = &c
+		}
+		if r.HasCount {
+			k := r.KexecCount
+			ro.KexecCount = &k
+		}
+		out.Roots = append(out.Roots, ro)
 	}
 	out.Notes = s.Notes
 	for _, p := range s.Problems {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/luoinspect/luoinspect/abi"
+	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -239,6 +240,16 @@ func (s *RootSurvey) Choose(addr uint64) error {
 		have = append(have, fmt.Sprintf("0x%x", c.Addr))
 	}
 	return fmt.Errorf("no KHO root at PA 0x%x; the roots in memory are at %s", addr, strings.Join(have, ", "))
+}
+
+// Seen lists the roots for a walked state's report.
+func (s *RootSurvey) Seen() []handover.RootSeen {
+	var out []handover.RootSeen
+	for i, c := range s.Candidates {
+		out = append(out, handover.RootSeen{Addr: c.Addr, Role: string(c.Role), CopyOf: c.CopyOf, KexecCount: c.KexecCount,
+			HasCount: c.HasCount, Via: c.Via, Chosen: i == s.Chosen})
+	}
+	return out
 }
 
 // Describe says in lines which roots were found and which was chosen.

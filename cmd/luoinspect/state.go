@@ -150,13 +150,14 @@ func (f *stateFlags) loadSource(spec string, opts handover.Options) (*loaded, er
 	}
 	blobs, err := src.Blobs()
 	var notes []string
+	var roots []handover.RootSeen
 	switch {
 	case errors.Is(err, source.ErrNoBlobs):
 		var survey *source.RootSurvey
 		blobs, survey, err = surveyRoots(src, f.root != "", rootAddr)
 		if survey != nil {
 			opts.Stage = survey.Stage
-			notes = survey.Describe()
+			notes, roots = survey.Describe(), survey.Seen()
 		}
 	case err == nil && f.root != "":
 		err = usageError{fmt.Errorf("--root applies to memory dumps; %s shows its root through debugfs", src.Describe())}
@@ -185,7 +186,7 @@ func (f *stateFlags) loadSource(spec string, opts handover.Options) (*loaded, er
 	if blobs.Side == source.SideOut {
 		notes = append(notes, pendingSessionsNote(st)...)
 	}
-	st.Notes = notes
+	st.Notes, st.Roots = notes, roots
 	return &loaded{state: st, mem: src, blobs: blobs, name: src.Describe(), close: src.Close}, nil
 }
 
