@@ -29,6 +29,8 @@ type Finding struct {
 	Message string
 	// Consequence is what the receiving kernel does about it.
 	Consequence string
+	// Outcome names the consequence for programs ("" when unknown).
+	Outcome Outcome
 	// Source is the kernel source reference of the rule.
 	Source string
 }
@@ -57,6 +59,7 @@ type findingJSON struct {
 	Offset      *int64   `json:"offset,omitempty"`
 	Message     string   `json:"message"`
 	Consequence string   `json:"consequence"`
+	Outcome     Outcome  `json:"outcome,omitempty"`
 	Source      string   `json:"source"`
 }
 
@@ -64,7 +67,7 @@ type findingJSON struct {
 // unknown.
 func (f Finding) MarshalJSON() ([]byte, error) {
 	j := findingJSON{Rule: f.Rule, Name: rule(f.Rule).Name, Severity: f.Severity, Generation: f.Generation, Path: f.Path,
-		Message: f.Message, Consequence: f.Consequence, Source: f.Source}
+		Message: f.Message, Consequence: f.Consequence, Outcome: f.Outcome, Source: f.Source}
 	if f.Addr != NoAddr {
 		j.Addr = fmt.Sprintf("0x%x", f.Addr)
 	}
@@ -98,6 +101,9 @@ type Report struct {
 	Suppressed map[string]int `json:"suppressed,omitempty"`
 	// Summary counts the findings by severity (suppressed ones included).
 	Summary Summary `json:"summary"`
+	// Outcome is what the receiving kernel does with the whole state: the
+	// worst outcome of the findings, accepted when none names one.
+	Outcome Outcome `json:"outcome"`
 
 	perRule map[string]int
 	seen    map[string]bool
@@ -130,6 +136,9 @@ func (r *Report) add(id, gen, path string, addr uint64, off int64, format string
 	}
 	r.seen[key] = true
 	r.count(ru.Severity)
+	if o := ru.consequence(gen, path).Outcome; o.worse(r.Outcome) {
+		r.Outcome = o // suppressed findings count too
+	}
 	if r.perRule == nil {
 		r.perRule = map[string]int{}
 	}
@@ -141,8 +150,9 @@ func (r *Report) add(id, gen, path string, addr uint64, off int64, format string
 		return
 	}
 	r.perRule[id]++
+	c := ru.consequence(gen, path)
 	r.Findings = append(r.Findings, Finding{Rule: ru.ID, Severity: ru.Severity, Generation: gen, Path: path,
-		Addr: addr, Offset: off, Message: fmt.Sprintf(format, args...), Consequence: ru.ConsequenceFor(gen), Source: ru.Source})
+		Addr: addr, Offset: off, Message: fmt.Sprintf(format, args...), Consequence: c.Text, Outcome: c.Outcome, Source: ru.Source})
 }
 
 func (r *Report) count(s Severity) {

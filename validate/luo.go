@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/luoinspect/luoinspect/abi"
+	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/luo"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -156,9 +157,31 @@ func (v *validator) luoSer(st *luo.State, lay *luoLayout) {
 		return
 	}
 	for _, c := range v.st.Clients {
-		if c.Name == "LUO" && len(c.Blob) >= f.End() {
-			v.padding("LUO.compatible", c.Addr, c.Blob, f)
+		if c.Name != "LUO" || len(c.Blob) < f.End() {
+			continue
 		}
+		v.padding("LUO.compatible", c.Addr, c.Blob, f)
+		if len(c.Blob) >= lay.ser.Size {
+			v.serPointers(st, lay, c)
+		}
+	}
+}
+
+// serPointers checks the block-era luo_ser pointers the decoder may not
+// have got past: a first session block the chain walk failed on is still
+// a referenced page (the kernel reads it before it checks anything), and
+// flbs_pa, which 7.2 and 7.3 always write, must not be 0.
+func (v *validator) serPointers(st *luo.State, lay *luoLayout, c handover.Client) {
+	if _, blockEra := lay.gen.Struct("kho_block_header_ser"); !blockEra {
+		return
+	}
+	if f, ok := lay.ser.Field("sessions_pa"); ok && len(st.Layout.SessionBlocks) == 0 {
+		if pa := f.Uint(c.Blob); pa != 0 {
+			v.refs.structure("LUO/sessions.block[0]", pa, phys.PageSize)
+		}
+	}
+	if f, ok := lay.ser.Field("flbs_pa"); ok && f.Uint(c.Blob) == 0 && lay.gen.Status == abi.StatusReleased {
+		v.add("LUO021", "LUO.flbs_pa", c.Addr+uint64(f.Offset), int64(f.Offset), "flbs_pa is 0, which a %s kernel never writes: the FLBs' incoming state is missing", lay.gen.Tag)
 	}
 }
 

@@ -1,6 +1,9 @@
 package validate
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Severity grades a finding.
 type Severity string
@@ -54,6 +57,13 @@ type Consequence struct {
 	Generations []string
 	// Text describes the outcome in the receiving kernel.
 	Text string
+	// Outcome names it for programs; empty when no kernel of the
+	// generations could be run to see it.
+	Outcome Outcome
+	// Where, when set, limits the entry to findings whose path contains
+	// it (the same defect in a session chain panics, in a file chain
+	// fails the open); the first matching entry wins.
+	Where string
 }
 
 // Rule is one check of the catalogue.
@@ -78,17 +88,31 @@ type Rule struct {
 }
 
 // ConsequenceFor returns the consequence of a failure in generation tag.
-func (r *Rule) ConsequenceFor(tag string) string {
-	def := ""
+func (r *Rule) ConsequenceFor(tag string) string { return r.consequence(tag, "").Text }
+
+// consequence returns the entry for a finding of generation tag at path:
+// the first whose Where the path contains and whose Generations hold tag
+// (or are empty), else the first entry for tag, else the default.
+func (r *Rule) consequence(tag, path string) Consequence {
 	for _, c := range r.Consequences {
+		if c.Where != "" && strings.Contains(path, c.Where) && (len(c.Generations) == 0 || slices.Contains(c.Generations, tag)) {
+			return c
+		}
+	}
+	var def Consequence
+	found := false
+	for _, c := range r.Consequences {
+		if c.Where != "" {
+			continue
+		}
 		if len(c.Generations) == 0 {
-			if def == "" {
-				def = c.Text
+			if !found {
+				def, found = c, true
 			}
 			continue
 		}
 		if slices.Contains(c.Generations, tag) {
-			return c.Text
+			return c
 		}
 	}
 	return def

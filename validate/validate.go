@@ -42,7 +42,7 @@ func Run(root []byte, m phys.Memory, opts Options) *Report {
 }
 
 func newReport(opts Options) *Report {
-	return &Report{Schema: SchemaVersion, Source: opts.Source, Findings: []Finding{}}
+	return &Report{Schema: SchemaVersion, Source: opts.Source, Findings: []Finding{}, Outcome: OutcomeAccepted}
 }
 
 // Check validates a walked state whose memory is m. Every rule of the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,20 +45,22 @@ func (u *update) out(name string) string { return string(u.files[name+".out"]) }
 // runUpdate boots from, builds the state, catches the handover at to's
 // kho_populate (dumping it, and writing mutate's defect when non-nil) and
 // lets to boot and retrieve.
-func runUpdate(t *testing.T, qemu string, from, to *Kernel, mutate mutation) *update {
+func runUpdate(t *testing.T, qemu string, from, to *Kernel, mutate mutation, extraCmdline ...string) *update {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	u := &update{from: from, to: to, dir: shortDir(t), runs: map[string]guestproto.Run{}}
 	outer := initrds(t, u.dir, to)
 	start := time.Now()
-	m, err := Start(ctx, Config{QEMU: qemu, Kernel: from, Initrd: outer, Cmdline: baseCmdline, Dir: u.dir})
+	cmdline := strings.Join(append([]string{baseCmdline}, extraCmdline...), " ")
+	m, err := Start(ctx, Config{QEMU: qemu, Kernel: from, Initrd: outer, Cmdline: cmdline, Dir: u.dir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() {
 		m.Kill()
 		u.console = m.Console()
+		os.WriteFile(filepath.Join(u.dir, "console.log"), []byte(u.console), 0o644)
 		u.files, err = m.Files()
 		if err != nil {
 			t.Errorf("file channel: %v", err)
