@@ -309,21 +309,24 @@ func Scan(ctx context.Context, m phys.Memory, opts ScanOptions) ([]RootRef, erro
 }
 
 func sortRefs(refs []RootRef) []RootRef {
-	slices.SortStableFunc(refs, func(a, b RootRef) int {
-		pa, pb := a.Addr%phys.PageSize == 0, b.Addr%phys.PageSize == 0
-		switch {
-		case pa && !pb:
-			return -1
-		case pb && !pa:
-			return 1
-		case a.Addr < b.Addr:
-			return -1
-		case a.Addr > b.Addr:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(refs, compareRefs)
 	return refs
+}
+
+// compareRefs orders page-aligned roots first, then by address.
+func compareRefs(a, b RootRef) int {
+	pa, pb := a.Addr%phys.PageSize == 0, b.Addr%phys.PageSize == 0
+	switch {
+	case pa && !pb:
+		return -1
+	case pb && !pa:
+		return 1
+	case a.Addr < b.Addr:
+		return -1
+	case a.Addr > b.Addr:
+		return 1
+	}
+	return 0
 }
 
 // checkRoot reads the FDT at addr and reports whether it is a KHO root.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/luoinspect/luoinspect/abi"
+	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
@@ -50,8 +51,16 @@ type RootCandidate struct {
 	// HandoffAt is the address of the x86 setup_data entry naming this
 	// root, or phys.NoAddr.
 	HandoffAt uint64
-	blob      []byte
+	// Broken is why the bytes a boot handoff names are no KHO root (bad
+	// magic, a totalsize out of range): the kernel reads them all the
+	// same, and disables KHO revival.
+	Broken error
+	blob   []byte
 }
+
+// Blob returns the root's bytes: the FDT cut to its totalsize, or for a
+// broken root what the handoff's fdt_size covers.
+func (c *RootCandidate) Blob() []byte { return c.blob }
 
 // RootSurvey is every KHO root of a dump, told apart, with the one chosen.
 type RootSurvey struct {
@@ -83,13 +92,28 @@ func Survey(ctx context.Context, m phys.Memory) (*RootSurvey, error) {
 			handoffs[d.FDTAddr] = handoff{at, d}
 		}
 	}})
-	if err != nil && len(refs) == 0 {
+	if err != nil && len(refs) == 0 && len(handoffs) == 0 {
 		return nil, err
 	}
-	if len(refs) == 0 {
+	s := &RootSurvey{}
+	for addr, h := range handoffs {
+		if slices.ContainsFunc(refs, func(r RootRef) bool { return r.Addr == addr }) {
+			continue
+		}
+		c := RootCandidate{RootRef: RootRef{Addr: addr, Size: h.d.FDTSize, ScratchAddr: h.d.ScratchAddr, ScratchSize: h.d.ScratchSize,
+			Via: fmt.Sprintf("x86 setup_data (type 10) at PA 0x%x", h.at)}, HandoffAt: h.at}
+		if c.Broken = notKHORoot(m, addr); c.Broken == nil {
+			continue // a root after all (beyond the scan's limit)
+		}
+		c.blob, _ = phys.Read(m, addr, min(h.d.FDTSize, maxRootSize), "KHO root")
+		if c.blob == nil {
+			continue // the handoff points outside the source: a stale entry
+		}
+		s.Candidates = append(s.Candidates, c)
+	}
+	if len(refs) == 0 && len(s.Candidates) == 0 {
 		return nil, nil
 	}
-	s := &RootSurvey{}
 	for _, r := range refs {
 		c := RootCandidate{RootRef: r, HandoffAt: phys.NoAddr}
 		if h, ok := handoffs[r.Addr]; ok {
@@ -101,9 +125,28 @@ func Survey(ctx context.Context, m phys.Memory) (*RootSurvey, error) {
 		c.KexecCount, c.PreviousRelease, c.HasCount = kexecCount(m, c.blob)
 		s.Candidates = append(s.Candidates, c)
 	}
+	slices.SortStableFunc(s.Candidates, func(a, b RootCandidate) int {
+		return compareRefs(a.RootRef, b.RootRef)
+	})
 	s.markCopies()
 	s.choose()
 	return s, nil
+}
+
+// notKHORoot says why the bytes at addr are no KHO root, or nil when they
+// are one.
+func notKHORoot(m phys.Memory, addr uint64) error {
+	b, err := readFDTAt(m, addr, maxRootSize)
+	if err != nil {
+		return err
+	}
+	if _, err := fdt.Parse(b); err != nil {
+		return err
+	}
+	if _, ok := rootCompatible(b); !ok {
+		return fmt.Errorf("the FDT at PA 0x%x has no kho-v* root compatible", addr)
+	}
+	return nil
 }
 
 // kexecCount reads the kexec-metadata client of a root blob.
@@ -201,7 +244,7 @@ func (s *RootSurvey) choose() {
 	for _, i := range d {
 		switch {
 		case i == in:
-		case cs[i].KexecCount > cs[in].KexecCount:
+		case cs[in].HasCount && cs[i].HasCount && cs[i].KexecCount > cs[in].KexecCount:
 			cs[i].Role = RoleOutgoing
 			s.Stage = abi.StageBooted
 		default:
@@ -212,6 +255,9 @@ func (s *RootSurvey) choose() {
 		cs[in].Role = RoleIncoming
 	}
 	s.Reason = "named by the boot handoff (" + cs[in].Via + ")"
+	if cs[in].Broken != nil {
+		s.Reason += ", but no valid KHO root: " + cs[in].Broken.Error()
+	}
 	if cs[in].Role == RoleIncoming {
 		s.Reason += "; the running kernel has booted from it and written its own outgoing root, so the parts it consumes at boot are gone"
 	}

@@ -187,7 +187,7 @@ var catalogue = []*Rule{
 		Consequences: []Consequence{{Text: "strscpy() silently truncates the name to 63 characters: userspace looks for a name that no longer exists"}},
 		Source:       srcSession + "; §9.7"},
 	{ID: "LUO009", Name: "file-compatible-unterminated", Severity: SevError, Origin: OriginKernel, Generations: "all with files",
-		Check:        "Each file handler compatible (name in L-feat) holds a NUL within its 48 bytes.",
+		Check: "Each file handler compatible (name in L-feat) holds a NUL within its 48 bytes.",
 		Consequences: []Consequence{
 			{Generations: luo72, Text: "strcmp() reads on into data and token: no handler matches (\"No registered handler\"), and the whole deserialization fails: " + txtOpenEIO, Outcome: OutcomeOpenError},
 			{Text: "strcmp() reads on into data and token: no handler matches, " + txtRetrieve}},
@@ -255,17 +255,17 @@ var catalogue = []*Rule{
 		Consequences: []Consequence{{Text: "the reader refuses the blob: " + txtLUOPanic}},
 		Source:       "generations.md §4.12"},
 	{ID: "LUO023", Name: "handler-unknown", Severity: SevError, Origin: OriginKernel, Generations: "all with files",
-		Check:        "A memfd-family handler string is one some memfd generation registers.",
+		Check: "A memfd-family handler string is one some memfd generation registers.",
 		Consequences: []Consequence{
-			{Generations: luo72, Text: "\"No registered handler\" (-ENOENT) fails the whole file deserialization at the first open: " + txtOpenEIO + "; every session is unreachable", Outcome: OutcomeOpenError},
+			{Generations: append(append([]string{}, luo72...), mfd72...), Text: "\"No registered handler\" (-ENOENT) fails the whole file deserialization at the first open: " + txtOpenEIO + "; every session is unreachable", Outcome: OutcomeOpenError},
 			{Text: "\"No registered handler for compatible\": -ENOENT, " + txtRetrieve}},
 		Source: srcFile + "; " + src72},
 	{ID: "LUO024", Name: "handler-not-analysed", Severity: SevInfo, Origin: OriginDeeper, Generations: "all with files",
-		Check:        "The file's handler is one this build decodes (memfd); other payloads are not validated.",
+		Check: "The file's handler is one this build decodes (memfd); other payloads are not validated.",
 		Consequences: []Consequence{
 			{Generations: luo72, Text: "none if the next kernel registers the handler; if it does not, the first open fails with -EIO and every session is unreachable"},
 			{Text: "none known; retrieve fails with -ENOENT if the next kernel lacks the handler"}},
-		Source:       "generations.md §5.6"},
+		Source: "generations.md §5.6"},
 	{ID: "LUO025", Name: "file-data-zero", Severity: SevError, Origin: OriginKernel, Generations: "all with files",
 		Check:        "A memfd file's data address is not 0 (phys_to_virt(0) is not NULL, so the kernel does not catch it).",
 		Consequences: []Consequence{{Text: "the descriptor is read from PA 0: garbage, retrieve fails or restores wrong pages"}},
@@ -273,7 +273,7 @@ var catalogue = []*Rule{
 
 	// memfd.
 	{ID: "MFD001", Name: "memfd-seals", Severity: SevError, Origin: OriginKernel, Generations: "M2a, M2b, M3, M4",
-		Check:        "Seals are within MEMFD_LUO_ALL_SEALS (M4: MEMFD_LUO_BASE_SEALS, and only with MEMFD_LUO_FEATURE_SEALS active).",
+		Check: "Seals are within MEMFD_LUO_ALL_SEALS (M4: MEMFD_LUO_BASE_SEALS, and only with MEMFD_LUO_FEATURE_SEALS active).",
 		Consequences: []Consequence{
 			{Generations: mfd72, Text: "-EOPNOTSUPP from RETRIEVE_FD (seen): " + txtRetrieve, Outcome: OutcomeRetrieveError},
 			{Text: "-EOPNOTSUPP from retrieve (UNVERIFIED against the original): " + txtRetrieve, Outcome: OutcomeRetrieveError}},
@@ -338,6 +338,10 @@ var catalogue = []*Rule{
 		Check:        "The kho_test client has compatible kho-test-v1, the magic, and exact property lengths.",
 		Consequences: []Consequence{{Text: "the test module reports a failure"}},
 		Source:       "kernel-rules.md §6.9; lib/test_kho.c torvalds/linux@136114e0abf0"},
+	{ID: "CLI004", Name: "reserve-mem-next-kernel", Severity: SevWarning, Origin: OriginKernel, Generations: "all KHO (checked with the next kernel's command line)",
+		Check:        "Each preserved reserve_mem region is asked for by the next kernel (reserve_mem=SIZE:ALIGN:NAME) with the same size, and its start meets that alignment.",
+		Consequences: []Consequence{{Text: "reserve_mem_kho_revive() warns (seen: \"KHO reserve-mem 'NAME' has wrong size\") and allocates the region afresh: its contents are lost; a region no reserve_mem= names is not revived at all", Outcome: OutcomeAcceptedWithWarning}},
+		Source:       "mm/memblock.c (7.2) reserve_mem_kho_revive; " + src72},
 
 	// Producer fingerprint.
 	{ID: "FP001", Name: "string-padding", Severity: SevInfo, Origin: OriginFingerprint, Generations: "all",

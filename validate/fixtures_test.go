@@ -167,6 +167,9 @@ var malformedCases = []malformed{
 		f.replaceIn(c.Addr, uint64(len(c.Blob)), []byte("reserve-mem-v1"), []byte("reserve-mem-v9"))
 	}, nil},
 	{"CLI003", sFLB, func(f *fixture) { f.replaceRoot("memblock", "kho_test") }, nil},
+	{"CLI004", sFLB, func(f *fixture) { // the next kernel asks for 4 MiB, the region has 2
+		f.opts.NextReserveMem = []ReserveMem{{Name: "trace", Size: 4 << 20, Align: 4096}}
+	}, nil},
 
 	{"FP001", s619, func(f *fixture) { f.fill("L-6.19", "luo_session_ser", "name", f.session(1), []byte("vm1\x00x")) }, nil},
 	{"FP002", s619, func(f *fixture) {

@@ -32,10 +32,11 @@ var blockHdrSize = uint64(abi.MustStruct("K4", "kho_block_header_ser").Size)
 // padding and unused slots.
 func (v *validator) luo() {
 	st := v.st.LUO
-	if st == nil {
-		return
+	tag := v.st.Detection.LUO.Tag
+	if st != nil {
+		tag = st.Generation
 	}
-	g, ok := abi.Lookup(st.Generation)
+	g, ok := abi.Lookup(tag)
 	if !ok {
 		return
 	}
@@ -43,6 +44,12 @@ func (v *validator) luo() {
 		file: structOf(g, "luo_file_ser"), flb: structOf(g, "luo_flb_ser"),
 		sessHdr: structOf(g, "luo_session_header_ser", "luo_session_head_ser"),
 		flbHdr:  structOf(g, "luo_flb_header_ser", "luo_flb_head_ser")}
+	if st == nil {
+		// The decoder gave up (a broken chain): the luo_ser pointers are
+		// still what the kernel follows.
+		v.luoSer(&luo.State{}, l)
+		return
+	}
 	v.luoStructures(st, l)
 	v.luoSer(st, l)
 	v.sessions(st, l)

@@ -22,6 +22,9 @@ type Options struct {
 	// Progress, when set, is called while folio records are streamed
 	// with the records done so far and the total of all memfd files.
 	Progress func(done, total uint64)
+	// NextReserveMem, when not nil, is the reserve_mem= parameters of the
+	// kernel that will receive the state (CLI004 is checked only then).
+	NextReserveMem []ReserveMem
 }
 
 // Run walks the state the KHO root blob describes in m and validates it.
@@ -57,6 +60,7 @@ func Check(st *handover.State, m phys.Memory, opts Options) *Report {
 	v.root()
 	v.memmap()
 	v.clients()
+	v.reserveMem()
 	v.luo()
 	v.memfds()
 	v.refs.finish()

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/luoinspect/luoinspect/handover"
@@ -59,5 +60,40 @@ func TestLargeMemfd(t *testing.T) {
 	r := Run(enc.Root, enc.Image, Options{Scratch: enc.Scratch})
 	for _, f := range r.Findings {
 		t.Errorf("%s", f.String())
+	}
+}
+
+func TestParseReserveMem(t *testing.T) {
+	for _, tc := range []struct {
+		cmdline string
+		want    []ReserveMem
+		err     bool
+	}{
+		{"console=ttyS0 reserve_mem=2M:4096:luotest kho=on", []ReserveMem{{"luotest", 2 << 20, 4096}}, false},
+		{"reserve_mem=0x1000:0:a reserve_mem=1G:2M:b", []ReserveMem{{"a", 0x1000, 0}, {"b", 1 << 30, 2 << 20}}, false},
+		{"quiet", nil, false},
+		{"reserve_mem=2M:4096", nil, true},
+		{"reserve_mem=zz:4096:x", nil, true},
+		{"reserve_mem=99999999999999999E:0:x", nil, true},
+	} {
+		got, err := ParseReserveMem(tc.cmdline)
+		if (err != nil) != tc.err || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q: %+v, %v; want %+v (error %v)", tc.cmdline, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+// TestOutcomesFor72 requires a machine-readable outcome wherever the
+// catalogue speaks for the generations Linux 7.2 and 7.3 write, which the
+// real-kernel suite checks against the kernels' verdicts.
+func TestOutcomesFor72(t *testing.T) {
+	for _, r := range Rules() {
+		for _, c := range r.Consequences {
+			for _, g := range c.Generations {
+				if (g == "K4" || g == "L-luo-v5" || g == "M2b") && c.Outcome == "" && r.Severity != SevInfo {
+					t.Errorf("%s: the %s consequence %q has no outcome", r.ID, g, c.Text)
+				}
+			}
+		}
 	}
 }

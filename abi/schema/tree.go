@@ -27,6 +27,7 @@ var treeGlobs = []struct {
 	{"include/linux/kho/abi/*.h", roleABI},
 	{"include/linux/liveupdate/abi/*.h", roleABI},
 	{"arch/x86/include/uapi/asm/setup_data.h", roleSource},
+	{"include/linux/kexec_handover.h", roleSource},
 	{"kernel/kexec_handover.c", roleSource},
 	{"kernel/liveupdate/*.c", roleSource},
 	{"mm/memfd_luo.c", roleSource},

@@ -23,6 +23,10 @@ type stateFlags struct {
 	// root is --root: the physical address of the KHO root to read in a
 	// memory dump holding several.
 	root string
+	// brokenRoot lets load return a root that does not decode (state
+	// nil, walkErr set) instead of failing: validate reports it as the
+	// kernel's verdict on it.
+	brokenRoot bool
 	// wrap, when set, wraps the memory the walk reads (capture records
 	// what the walk touched).
 	wrap func(phys.Memory) phys.Memory
@@ -56,6 +60,9 @@ type loaded struct {
 	blobs *source.Blobs
 	name  string
 	close func() error
+	// walkErr is why the root did not decode (state is nil); only with
+	// stateFlags.brokenRoot.
+	walkErr error
 }
 
 // pendingSessionsNote explains an empty session list on a running
@@ -179,6 +186,9 @@ func (f *stateFlags) loadSource(spec string, opts handover.Options) (*loaded, er
 		opts.SubBlobs[b.Name] = b.Data
 	}
 	st, err := handover.Walk(blobs.Root, f.walkMem(src), opts)
+	if err != nil && f.brokenRoot {
+		return &loaded{mem: src, blobs: blobs, name: src.Describe(), close: src.Close, walkErr: err}, nil
+	}
 	if err != nil {
 		src.Close()
 		return nil, err
@@ -212,6 +222,12 @@ func surveyRoots(src source.Source, pick bool, addr uint64) (*source.Blobs, *sou
 	case source.RoleOutgoing:
 		side = source.SideOut
 	}
-	blobs, err := source.BlobsFromMemory(src, survey.Candidates[survey.Chosen].RootRef, side)
+	c := survey.Candidates[survey.Chosen]
+	if c.Broken != nil {
+		// What the handoff names is what the kernel reads: keep it whole
+		// for validate, which reports the kernel's verdict on it.
+		return &source.Blobs{Side: side, Origin: fmt.Sprintf("memory at PA 0x%x (via %s)", c.Addr, c.Via), Root: c.Blob(), RootAddr: c.Addr}, survey, nil
+	}
+	blobs, err := source.BlobsFromMemory(src, c.RootRef, side)
 	return blobs, survey, err
 }

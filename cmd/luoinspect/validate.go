@@ -12,8 +12,8 @@ import (
 )
 
 func newValidateCmd(s *streams) *cobra.Command {
-	var sf stateFlags
-	var format string
+	sf := stateFlags{brokenRoot: true}
+	var format, nextCmdline string
 	c := &cobra.Command{
 		Use:   "validate [--sample NAME] [-o text|json|sarif|junit]",
 		Short: "Check a handover state the way the next kernel will, and deeper",
@@ -41,12 +41,26 @@ func newValidateCmd(s *streams) *cobra.Command {
 			}
 			defer l.close()
 			opts := validate.Options{Source: l.name}
+			if nextCmdline != "" {
+				if opts.NextReserveMem, err = validate.ParseReserveMem(nextCmdline); err != nil {
+					return usageError{fmt.Errorf("--next-cmdline: %w", err)}
+				}
+				if opts.NextReserveMem == nil {
+					opts.NextReserveMem = []validate.ReserveMem{}
+				}
+			}
 			if l.blobs != nil {
 				opts.Scratch = l.blobs.Scratch
 			}
 			p := newProgress(s.Err)
 			opts.Progress = p.update
-			r := validate.Check(l.state, l.mem, opts)
+			var r *validate.Report
+			if l.state == nil {
+				// The root does not decode: the kernel's verdict on it.
+				r = validate.Run(l.blobs.Root, l.mem, opts)
+			} else {
+				r = validate.Check(l.state, l.mem, opts)
+			}
 			p.done()
 			switch format {
 			case "json":
@@ -76,6 +90,7 @@ func newValidateCmd(s *streams) *cobra.Command {
 	}
 	sf.register(c)
 	c.Flags().StringVarP(&format, "output", "o", "text", "output format: text, json, sarif or junit")
+	c.Flags().StringVar(&nextCmdline, "next-cmdline", "", "the command line the next kernel boots with: its reserve_mem= parameters are checked against the preserved regions")
 	return c
 }
 

@@ -54,7 +54,7 @@ var mutations = []mutationCase{
 	{"luo_ser compatible", "panic-at-boot", func(t *testing.T, v *handoverView) []patch {
 		return []patch{{v.luoSer() + uint64(field(tagLUO, "luo_ser", "compatible")), []byte("luo-v9")}}
 	}},
-	{"sessions_pa to an unpreserved page", "panic-at-boot", func(t *testing.T, v *handoverView) []patch {
+	{"sessions_pa to an unpreserved page", "boot-fault", func(t *testing.T, v *handoverView) []patch {
 		return []patch{{v.luoSer() + uint64(field(tagLUO, "luo_ser", "sessions_pa")), le64(v.unpreserved(t, 0x2000000))}}
 	}},
 	{"session block count 0", "panic-at-boot", func(t *testing.T, v *handoverView) []patch {

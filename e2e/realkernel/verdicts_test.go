@@ -67,7 +67,7 @@ func runMutation(t *testing.T, qemu string, k *Kernel, mc mutationCase) verdict 
 		t.Fatal(err)
 	}
 	_, cli := binaries(t)
-	out, _ := luoinspect(t, cli, "validate", mutated, "-o", "json")
+	out, _ := luoinspect(t, cli, "validate", mutated, "-o", "json", "--next-cmdline", baseCmdline)
 	rep := decode[validate.Report](t, "validate", out)
 	row.validate = string(rep.Outcome)
 	for _, f := range rep.Findings {
@@ -85,8 +85,13 @@ func runMutation(t *testing.T, qemu string, k *Kernel, mc mutationCase) verdict 
 var (
 	rePanic   = regexp.MustCompile(`Kernel panic[^\n]*`)
 	reRevival = regexp.MustCompile(`[^\n]*disabling KHO revival[^\n]*`)
-	reFault   = regexp.MustCompile(`(BUG|Oops|general protection|WARNING)[^\n]*`)
-	reWarn    = regexp.MustCompile(`(?i)[^\n]*(warn|mismatch|unsupported|invalid|fail|ignor|error)[^\n]*`)
+	reFault   = regexp.MustCompile(`(BUG:|Oops:|general protection fault)[^\n]*`)
+	// Warnings: a KHO or LUO line that refuses something, or a WARN.
+	reWarn = []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^(KHO|luo|LUO)[^\n]*(not supported|wrong|mismatch|invalid|fail)[^\n]*`),
+		regexp.MustCompile(`refcount_t:[^\n]*`),
+		regexp.MustCompile(`WARNING:[^\n]*`),
+	}
 )
 
 // kernelOutcome classifies what the new kernel did with the handover.
@@ -96,8 +101,10 @@ func kernelOutcome(u *update) (outcome, line string) {
 		c = c[i:]
 	}
 	switch {
+	case reFault.MatchString(c):
+		return "boot-fault", reFault.FindString(c)
 	case rePanic.MatchString(c):
-		return "panic-at-boot", firstOf(c, reRevival, reFault, rePanic)
+		return "panic-at-boot", firstOf(c, reRevival, rePanic)
 	case !u.reachedAfter:
 		return "boot-fault", lastLine(c)
 	case reRevival.MatchString(c):
@@ -121,8 +128,8 @@ func kernelOutcome(u *update) (outcome, line string) {
 			}
 		}
 	}
-	if l := reWarn.FindString(c); l != "" {
-		return "accepted-with-warning", strings.TrimSpace(l)
+	if l := firstOf(c, reWarn...); l != "" {
+		return "accepted-with-warning", l
 	}
 	return "accepted", ""
 }

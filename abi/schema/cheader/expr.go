@@ -3,6 +3,7 @@ package cheader
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -290,6 +291,9 @@ func (e *evaluator) primary() (value, error) {
 		}
 		return value{s: s, isStr: true}, nil
 	case tIdent:
+		if n, ok := e.peek(); ok && n.is("(") && (t.text == "const_ilog2" || t.text == "ilog2") {
+			return e.ilog2(t.text)
+		}
 		if e.ifMode {
 			if n, ok := e.peek(); ok && n.is("(") {
 				return value{}, fmt.Errorf("unknown function-like macro %s", t.text)
@@ -302,6 +306,26 @@ func (e *evaluator) primary() (value, error) {
 		return value{}, fmt.Errorf("%w %s", errUnknown, t.text)
 	}
 	return value{}, fmt.Errorf("unexpected %q", t.text)
+}
+
+// ilog2 evaluates the kernel's const_ilog2(n) and ilog2(n) on a constant:
+// the index of the highest set bit (include/linux/log2.h), undefined for
+// n < 1.
+func (e *evaluator) ilog2(name string) (value, error) {
+	if err := e.expect("("); err != nil {
+		return value{}, err
+	}
+	v, err := e.comma()
+	if err != nil {
+		return value{}, err
+	}
+	if err := e.expect(")"); err != nil {
+		return value{}, err
+	}
+	if v.isStr || v.n < 1 {
+		return value{}, fmt.Errorf("%s of %d", name, v.n)
+	}
+	return value{n: int64(bits.Len64(uint64(v.n)) - 1)}, nil
 }
 
 // parseNumber parses a C integer literal with optional u/l suffixes.

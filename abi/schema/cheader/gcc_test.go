@@ -32,6 +32,8 @@ typedef uint32_t __u32; typedef uint64_t __u64; typedef uint64_t phys_addr_t;
 #define DECLARE_BITMAP(name, bits) unsigned long name[BITS_TO_LONGS(bits)]
 #define DECLARE_KHOSER_PTR(name, type) union { phys_addr_t phys; type ptr; } name
 #define __NEW_UTS_LEN 64
+#define BITS_PER_BYTE 8
+#define const_ilog2(n) (63 - __builtin_clzll(n))
 static void bitspan(const unsigned char *p, size_t n, const char *s, const char *f)
 {
 	int first = -1, count = 0;

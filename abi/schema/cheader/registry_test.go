@@ -20,6 +20,7 @@ var fixtureSets = []struct {
 	{"K1a", []string{"kho_k1a.h", "kho_k1.h"}, []string{"kho_mem_phys_bits", "khoser_mem_chunk", "khoser_mem_chunk_hdr", "khoser_mem_bitmap_ptr", "kho_scratch", "kho_data"}},
 	{"K1b", []string{"kho_k1.h", "kho_vmalloc.h"}, []string{"kho_mem_phys_bits", "khoser_mem_chunk", "kho_vmalloc", "kho_vmalloc_chunk", "kho_vmalloc_hdr"}},
 	{"K4", []string{"kho_vmalloc.h", "kho_block.h"}, []string{"kho_vmalloc", "kho_vmalloc_chunk", "kho_block_header_ser"}},
+	{"K4", []string{"kho_radix.h"}, []string{"kho_radix_node", "kho_radix_leaf"}},
 	{"L-v5", []string{"luo_v5.h"}, []string{"luo_session_head_ser", "luo_session_ser", "luo_file_ser", "luo_flb_head_ser", "luo_flb_ser"}},
 	{"L-6.19", []string{"luo_619.h"}, []string{"luo_session_header_ser", "luo_session_ser", "luo_file_set_ser", "luo_file_ser"}},
 	{"L-RFC-compat", []string{"kho_block.h", "luo_rfc_ser.h"}, []string{"luo_ser", "kho_block_header_ser"}},
