@@ -325,6 +325,19 @@ var catalogue = []*Rule{
 		Consequences: []Consequence{{Text: "shmem_add_to_page_cache() fails for the second (-EEXIST in 7.2): " + txtRetrieve, Outcome: OutcomeRetrieveError}},
 		Source:       srcMemfd + " (step 5); §9.19"},
 
+	{ID: "MFD013", Name: "memfd-pos-range", Severity: SevWarning, Origin: OriginKernel, Generations: "all memfd",
+		Check: "pos is at most MAX_LFS_FILESIZE (LLONG_MAX).",
+		Consequences: []Consequence{
+			{Generations: mfd72, Text: "vfs_setpos() refuses it and RETRIEVE_FD ignores the error: the file comes back at position 0, silently", Outcome: OutcomeAccepted},
+			{Text: "the position is not restored"}},
+		Source: srcMemfd + "; mm/memfd_luo.c (7.2) memfd_luo_retrieve; linux-7.2.md §5"},
+	{ID: "MFD014", Name: "folio-index-alignment", Severity: SevError, Origin: OriginDeeper, Generations: "all memfd",
+		Check: "A folio of 2^n pages (the order of its preserved block) sits at a page-cache index that is a multiple of 2^n, as the page cache keeps large folios.",
+		Consequences: []Consequence{
+			{Generations: mfd72, Text: "not checked before shmem_add_to_page_cache(), which stores a large folio only at an aligned index: the insert fails or overlaps its neighbours, and RETRIEVE_FD fails", Outcome: OutcomeRetrieveError},
+			{Text: "the folio cannot be added to the page cache at that index"}},
+		Source: srcMemfd + "; mm/filemap.c, mm/shmem.c (large folios in the page cache)"},
+
 	// Other clients.
 	{ID: "CLI001", Name: "kexec-metadata", Severity: SevWarning, Origin: OriginKernel, Generations: "K3 and later",
 		Check:        "kexec-metadata: blob-size >= 4, version == 1, blob-size >= 73, previous_release NUL-terminated.",

@@ -85,7 +85,7 @@ var malformedCases = []malformed{
 	{"REF005", sV3, func(f *fixture) {
 		const big = 1 << 40
 		f.remap(phys.Block{Addr: big, Order: 11})
-		setPFN(f.record(0, 2), big>>12)
+		setPFN(f.record(0, 0), big>>12) // index 0: aligned to any order
 	}, nil},
 
 	{"LUO001", s619, func(f *fixture) { f.luoBlob("luo-v1", "luo-v9") }, nil},
@@ -160,6 +160,10 @@ var malformedCases = []malformed{
 	{"MFD010", sV3, func(f *fixture) { f.record(0, 1)[7] |= 0x40 }, nil},
 	{"MFD011", sV3, func(f *fixture) { f.record(0, 2)[8] = 99 }, nil},
 	{"MFD012", sV3, func(f *fixture) { f.record(0, 2)[8] = 1 }, []string{"FP003"}},
+	{"MFD013", sV3, func(f *fixture) { f.put("M2b", "memfd_luo_ser", "pos", f.memfdFile(0).Addr, 1<<63) }, nil},
+	{"MFD014", s619, func(f *fixture) { // folio 1 made the head of the 16-page session array
+		setPFN(f.record(0, 1), f.st.LUO.Layout.SessionHeader.Addr>>12)
+	}, []string{"REF002"}},
 
 	{"CLI001", sV3, func(f *fixture) { f.bytesAt(f.client("kexec-metadata").Addr, 4)[0] = 2 }, nil},
 	{"CLI002", sFLB, func(f *fixture) {

@@ -102,6 +102,9 @@ func (v *validator) descriptor(f *memfd.File) {
 			at("MFD004", "nr_folios", "nr_folios property %d, the folios property holds %d records", f.FDT.NrFolios, f.NrFolios)
 		}
 	}
+	if f.Pos > maxLFSFileSize {
+		at("MFD013", "pos", "pos 0x%x is past MAX_LFS_FILESIZE 0x%x", f.Pos, uint64(maxLFSFileSize))
+	}
 	if pages := pagesOf(f.Size); f.NrFolios > pages {
 		at("MFD004", "nr_folios", "%d folios for a %d-byte file (%d pages)", f.NrFolios, f.Size, pages)
 	}
@@ -113,6 +116,18 @@ func (v *validator) descriptor(f *memfd.File) {
 			at("MFD005", "folios.flags", "vmalloc flags 0x%x hold unknown bits 0x%x", f.Folios.Flags, bad)
 		}
 	}
+}
+
+// maxLFSFileSize is MAX_LFS_FILESIZE on 64-bit kernels (LLONG_MAX): the
+// largest position vfs_setpos accepts.
+const maxLFSFileSize = 1<<63 - 1
+
+// preservedHead returns the preserved block whose head is addr.
+func (v *validator) preservedHead(addr uint64) (phys.Block, bool) {
+	if v.st.Preserved == nil {
+		return phys.Block{}, false
+	}
+	return v.st.Preserved.Head(addr)
 }
 
 // pagesOf is DIV_ROUND_UP(size, PAGE_SIZE), saturating.
@@ -223,7 +238,7 @@ func (v *validator) stream(f *memfd.File, t *memfd.Table, done *uint64, total ui
 			// The common case, a record that raises no finding, in one
 			// test; anything else takes the reporting path below.
 			if fo.PFN != 0 && fo.Flags&^memfd.FolioKnownFlags == 0 && fo.Index < pages &&
-				(pos == 0 || fo.Index > prev || !ascending) && v.refs.folioFast(fo.Addr()) {
+				(pos == 0 || fo.Index > prev || !ascending) && v.refs.folioFast(fo.Addr(), fo.Index) {
 				prev = fo.Index
 				pos++
 				continue
@@ -233,6 +248,10 @@ func (v *validator) stream(f *memfd.File, t *memfd.Table, done *uint64, total ui
 				v.r.add("MFD009", gen, p(), NoAddr, -1, "pfn 0 (flags 0x%x, index %d)", fo.Flags, fo.Index)
 			} else {
 				v.refs.folio(p, fo.Addr())
+				if b, ok := v.preservedHead(fo.Addr()); ok && b.Order > 0 && fo.Index&(1<<b.Order-1) != 0 {
+					v.r.add("MFD014", gen, p(), fo.Addr(), -1, "an order-%d folio at index %d: large folios sit at indexes aligned to their size (%d pages)",
+						b.Order, fo.Index, 1<<b.Order)
+				}
 			}
 			if bad := fo.Flags &^ memfd.FolioKnownFlags; bad != 0 {
 				v.r.add("MFD010", gen, p(), NoAddr, -1, "flags 0x%x hold unknown bits 0x%x", fo.Flags, bad)

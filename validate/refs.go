@@ -90,12 +90,12 @@ func (rf *refs) structure(path string, addr, size uint64) {
 // (the page is the head of a preserved block of at most MAX_PAGE_ORDER
 // not referenced before) and reports whether it did; otherwise it changes
 // nothing and the caller takes the path that reports.
-func (rf *refs) folioFast(addr uint64) bool {
+func (rf *refs) folioFast(addr, index uint64) bool {
 	if rf.blocks == nil {
 		return true // no map: check records nothing
 	}
 	i, b, ok := rf.cur.HeadIndex(addr)
-	if !ok || b.Order > maxPageOrder {
+	if !ok || b.Order > maxPageOrder || index&(1<<b.Order-1) != 0 {
 		return false
 	}
 	w, bit := i/64, uint64(1)<<(i%64)

@@ -119,6 +119,19 @@ var mutations = []mutationCase{
 		rec.MustField("index").PutUint(b, fo.Index)
 		return []patch{{page, b}}
 	}},
+	{"large folio at a misaligned index", "retrieve-error", func(t *testing.T, v *handoverView) []patch {
+		f := v.file(t, "vm-ram", 7) // 4 MiB with shmem THP: two order-9 folios
+		if f.Memfd.NrFolios != 2 {
+			t.Fatalf("the THP memfd has %d folios, want 2 of order 9", f.Memfd.NrFolios)
+		}
+		rec := abi.MustStruct(tagMemfd, "memfd_luo_folio_ser")
+		page := readU64(t, v, f.Memfd.Folios.First+uint64(field(tagMemfd, "kho_vmalloc_chunk", "phys")))
+		return []patch{{page + uint64(rec.Size) + uint64(field(tagMemfd, "memfd_luo_folio_ser", "index")), le64(513)}}
+	}},
+	{"pos past MAX_LFS_FILESIZE", "accepted", func(t *testing.T, v *handoverView) []patch {
+		f := v.file(t, "vm-ram", 4)
+		return []patch{{f.Memfd.Addr + uint64(field(tagMemfd, "memfd_luo_ser", "pos")), le64(1 << 63)}}
+	}},
 	{"kexec-metadata version 2", "accepted-with-warning", func(t *testing.T, v *handoverView) []patch {
 		c := v.client(t, "kexec-metadata")
 		return []patch{{c.Addr + uint64(field("kexec-metadata", "kho_kexec_metadata", "version")), le32(2)}}
