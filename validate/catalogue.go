@@ -331,12 +331,12 @@ var catalogue = []*Rule{
 			{Generations: mfd72, Text: "vfs_setpos() refuses it and RETRIEVE_FD ignores the error: the file comes back at position 0, silently", Outcome: OutcomeAccepted},
 			{Text: "the position is not restored"}},
 		Source: srcMemfd + "; mm/memfd_luo.c (7.2) memfd_luo_retrieve; linux-7.2.md §5"},
-	{ID: "MFD014", Name: "folio-index-alignment", Severity: SevError, Origin: OriginDeeper, Generations: "all memfd",
-		Check: "A folio of 2^n pages (the order of its preserved block) sits at a page-cache index that is a multiple of 2^n, as the page cache keeps large folios.",
+	{ID: "MFD014", Name: "folio-index-alignment", Severity: SevWarning, Origin: OriginFingerprint, Generations: "all memfd",
+		Check: "A folio of 2^n pages (the order of its preserved block) sits at a page-cache index that is a multiple of 2^n, as a real producer writes it (the page cache keeps large folios aligned).",
 		Consequences: []Consequence{
-			{Generations: mfd72, Text: "not checked before shmem_add_to_page_cache(), which stores a large folio only at an aligned index: the insert fails or overlaps its neighbours, and RETRIEVE_FD fails", Outcome: OutcomeRetrieveError},
-			{Text: "the folio cannot be added to the page cache at that index"}},
-		Source: srcMemfd + "; mm/filemap.c, mm/shmem.c (large folios in the page cache)"},
+			{Generations: mfd72, Text: "7.2 does not check it: the page cache stores the large folio at the aligned index below, and RETRIEVE_FD succeeds with the contents intact (seen); only a hand-made or foreign producer writes it", Outcome: OutcomeAccepted},
+			{Text: "unknown: the folio is stored at the aligned index or refused"}},
+		Source: srcMemfd + "; " + src72},
 
 	// Other clients.
 	{ID: "CLI001", Name: "kexec-metadata", Severity: SevWarning, Origin: OriginKernel, Generations: "K3 and later",

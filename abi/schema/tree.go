@@ -27,7 +27,8 @@ var treeGlobs = []struct {
 	{"include/linux/kho/abi/*.h", roleABI},
 	{"include/linux/liveupdate/abi/*.h", roleABI},
 	{"arch/x86/include/uapi/asm/setup_data.h", roleSource},
-	{"include/linux/kexec_handover.h", roleSource},
+	{"include/linux/kexec_handover.h", roleSource},       // kho_scratch up to 7.2
+	{"include/asm-generic/kexec_handover.h", roleSource}, // kho_scratch from 7.3
 	{"kernel/kexec_handover.c", roleSource},
 	{"kernel/liveupdate/*.c", roleSource},
 	{"mm/memfd_luo.c", roleSource},

@@ -3,6 +3,7 @@ package realkernel
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -132,6 +133,32 @@ func (g *GDB) WaitStop(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("gdbstub: wait for stop: %w", err)
 	}
 	return reply, nil
+}
+
+// Args returns the first two integer arguments of the function the guest
+// stopped at (rdi and rsi of the x86-64 calling convention), read from the
+// register file ('g': rax, rbx, rcx, rdx, rsi, rdi, … as 8-byte
+// little-endian hex).
+func (g *GDB) Args(ctx context.Context) (rdi, rsi uint64, err error) {
+	reply, err := g.Command(ctx, "g")
+	if err != nil {
+		return 0, 0, err
+	}
+	reg := func(i int) (uint64, error) {
+		if len(reply) < (i+1)*16 {
+			return 0, fmt.Errorf("gdbstub: register file of %d hex digits", len(reply))
+		}
+		b, err := hex.DecodeString(reply[i*16 : (i+1)*16])
+		if err != nil {
+			return 0, err
+		}
+		return binary.LittleEndian.Uint64(b), nil
+	}
+	if rsi, err = reg(4); err != nil {
+		return 0, 0, err
+	}
+	rdi, err = reg(5)
+	return rdi, rsi, err
 }
 
 // PhysMode switches memory reads and writes to guest physical addresses.

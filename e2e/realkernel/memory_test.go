@@ -1,38 +1,32 @@
 package realkernel
 
 import (
-	"context"
 	"debug/elf"
 	"fmt"
-	"io"
-	"os"
 	"testing"
 
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/source"
 )
 
-// walkDump opens an ELF core, chooses its root as the CLI does and walks it.
-func walkDump(t *testing.T, core string) (*handover.State, source.Source) {
+// walkDump opens an ELF core and walks the state of the root at root (the
+// address the kernel was handed, so no scan of the dump is needed).
+func walkDump(t *testing.T, core string, root uint64) (*handover.State, source.Source, []byte) {
 	t.Helper()
 	src, err := source.Open(core)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { src.Close() })
-	survey, err := source.Survey(context.Background(), src)
-	if err != nil || survey == nil {
-		t.Fatalf("%s: no KHO root (%v)", core, err)
-	}
-	blobs, err := source.BlobsFromMemory(src, survey.Candidates[survey.Chosen].RootRef, "")
+	blobs, err := source.BlobsFromMemory(src, source.RootRef{Addr: root}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := handover.Walk(blobs.Root, src, handover.Options{Stage: survey.Stage})
+	st, err := handover.Walk(blobs.Root, src, handover.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st, src
+	return st, src, blobs.Root
 }
 
 // coreOffset returns the file offset of physical address pa in an ELF core.
@@ -52,9 +46,8 @@ func coreOffset(core string, pa uint64) (int64, error) {
 
 // flipFolioByte copies core to out with one bit of the first folio page
 // of the first memfd with data inverted.
-func flipFolioByte(t *testing.T, core, out string) error {
-	st, src := walkDump(t, core)
-	var pa uint64
+func flipFolioByte(t *testing.T, core, out string, root uint64) error {
+	st, src, _ := walkDump(t, core, root)
 	for _, fs := range st.Files {
 		if fs.Memfd == nil || fs.Memfd.NrFolios == 0 {
 			continue
@@ -63,38 +56,11 @@ func flipFolioByte(t *testing.T, core, out string) error {
 		if err != nil {
 			return err
 		}
-		pa = fo.Addr() + 100
-		break
+		b := make([]byte, 1)
+		if _, err := src.ReadAt(b, fo.Addr()+100); err != nil {
+			return err
+		}
+		return applyToCore(core, out, []patch{{fo.Addr() + 100, []byte{b[0] ^ 1}}})
 	}
-	if pa == 0 {
-		return fmt.Errorf("%s: no memfd with folios", core)
-	}
-	off, err := coreOffset(core, pa)
-	if err != nil {
-		return err
-	}
-	in, err := os.Open(core)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	o, err := os.Create(out)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(o, in); err != nil {
-		o.Close()
-		return err
-	}
-	b := make([]byte, 1)
-	if _, err := o.ReadAt(b, off); err != nil {
-		o.Close()
-		return err
-	}
-	b[0] ^= 1
-	if _, err := o.WriteAt(b, off); err != nil {
-		o.Close()
-		return err
-	}
-	return o.Close()
+	return fmt.Errorf("%s: no memfd with folios", core)
 }

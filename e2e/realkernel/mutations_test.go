@@ -119,7 +119,7 @@ var mutations = []mutationCase{
 		rec.MustField("index").PutUint(b, fo.Index)
 		return []patch{{page, b}}
 	}},
-	{"large folio at a misaligned index", "retrieve-error", func(t *testing.T, v *handoverView) []patch {
+	{"large folio at a misaligned index", "accepted", func(t *testing.T, v *handoverView) []patch {
 		f := v.file(t, "vm-ram", 7) // 4 MiB with shmem THP: two order-9 folios
 		if f.Memfd.NrFolios != 2 {
 			t.Fatalf("the THP memfd has %d folios, want 2 of order 9", f.Memfd.NrFolios)

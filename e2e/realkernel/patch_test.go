@@ -29,19 +29,10 @@ type handoverView struct {
 	rootBlob []byte
 }
 
-func viewHandover(t *testing.T, core string) *handoverView {
+func viewHandover(t *testing.T, core string, root uint64) *handoverView {
 	t.Helper()
-	st, src := walkDump(t, core)
-	survey, err := source.Survey(context.Background(), src)
-	if err != nil || survey == nil {
-		t.Fatalf("%s: %v", core, err)
-	}
-	c := survey.Candidates[survey.Chosen]
-	blobs, err := source.BlobsFromMemory(src, c.RootRef, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &handoverView{st: st, mem: src, root: c.Addr, rootBlob: blobs.Root}
+	st, src, blob := walkDump(t, core, root)
+	return &handoverView{st: st, mem: src, root: root, rootBlob: blob}
 }
 
 // field returns the offset of a registry struct member; nested members

@@ -8,11 +8,12 @@
 package realkernel
 
 import (
-	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,8 +48,11 @@ type Machine struct {
 	exited  chan struct{}
 	waitErr error
 
-	mu      sync.Mutex
-	console strings.Builder
+	mu       sync.Mutex
+	console  strings.Builder
+	received map[string][]byte // file channel records other than events
+	chanErr  error             // a malformed record on the file channel
+	followed chan struct{}     // closed when follow has read the channel
 }
 
 // Start boots the guest. Its console is read line by line; events go to
@@ -58,10 +62,12 @@ func Start(ctx context.Context, cfg Config) (*Machine, error) {
 		cfg.MemMiB = 1024
 	}
 	m := &Machine{
-		gdbSock: filepath.Join(cfg.Dir, "gdb.sock"),
-		files:   filepath.Join(cfg.Dir, "files.bin"),
-		events:  make(chan guestproto.Event, 1024),
-		exited:  make(chan struct{}),
+		gdbSock:  filepath.Join(cfg.Dir, "gdb.sock"),
+		files:    filepath.Join(cfg.Dir, "files.bin"),
+		events:   make(chan guestproto.Event, 1024),
+		exited:   make(chan struct{}),
+		received: map[string][]byte{},
+		followed: make(chan struct{}),
 	}
 	qmpSock := filepath.Join(cfg.Dir, "qmp.sock")
 	esc := func(s string) string { return strings.ReplaceAll(s, ",", ",,") }
@@ -89,18 +95,7 @@ func Start(ctx context.Context, cfg Config) (*Machine, error) {
 	}
 	done := make(chan struct{})
 	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<16), 1<<24)
-		for sc.Scan() {
-			line := sc.Text()
-			m.mu.Lock()
-			m.console.WriteString(line)
-			m.console.WriteByte('\n')
-			m.mu.Unlock()
-			if e, ok := guestproto.Parse(line); ok {
-				m.events <- e
-			}
-		}
+		io.Copy(&consoleWriter{m}, stdout)
 		close(done)
 	}()
 	go func() {
@@ -108,6 +103,7 @@ func Start(ctx context.Context, cfg Config) (*Machine, error) {
 		m.waitErr = m.cmd.Wait()
 		close(m.exited)
 	}()
+	go m.follow()
 	m.QMP, err = e2e.DialQMP(ctx, qmpSock, m.exited)
 	if err != nil {
 		m.Kill()
@@ -197,14 +193,82 @@ func (m *Machine) Dump(ctx context.Context, path string) error {
 	return err
 }
 
-// Files reads what the guest sent over the file channel so far.
-func (m *Machine) Files() (map[string][]byte, error) {
-	f, err := os.Open(m.files)
-	if err != nil {
-		return nil, err
+// follow reads the file channel as QEMU writes it, until QEMU is gone and
+// the file is read to its end: events go to Next, files to Files.
+func (m *Machine) follow() {
+	defer close(m.followed)
+	var f *os.File
+	for f == nil {
+		var err error
+		if f, err = os.Open(m.files); err != nil {
+			select {
+			case <-m.exited:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
 	}
 	defer f.Close()
-	return guestproto.ReadFiles(f)
+	r := guestproto.NewReader(&growingFile{f: f, stop: m.exited})
+	for {
+		name, data, err := r.Next()
+		if err != nil {
+			if err != io.EOF {
+				m.mu.Lock()
+				m.chanErr = err
+				m.mu.Unlock()
+			}
+			return
+		}
+		if name != guestproto.EventRecord {
+			m.mu.Lock()
+			m.received[name] = data
+			m.mu.Unlock()
+			continue
+		}
+		var e guestproto.Event
+		if err := json.Unmarshal(data, &e); err != nil {
+			m.mu.Lock()
+			m.chanErr = fmt.Errorf("event %q: %w", data, err)
+			m.mu.Unlock()
+			return
+		}
+		m.events <- e
+	}
+}
+
+// tail reads a growing file, waiting at its end until stop is closed.
+type growingFile struct {
+	f    *os.File
+	stop <-chan struct{}
+}
+
+func (t *growingFile) Read(p []byte) (int, error) {
+	for {
+		n, err := t.f.Read(p)
+		if n > 0 || (err != nil && err != io.EOF) {
+			return n, err
+		}
+		select {
+		case <-t.stop:
+			return t.f.Read(p) // what came before QEMU exited
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Files returns what the guest sent over the file channel, and an error
+// when the channel held a malformed record. It waits for QEMU to be gone
+// and the channel read.
+func (m *Machine) Files() (map[string][]byte, error) {
+	select {
+	case <-m.followed:
+	case <-time.After(30 * time.Second):
+		return nil, errors.New("the file channel was not read to its end")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return maps.Clone(m.received), m.chanErr
 }
 
 // Exited is closed when QEMU is gone.

@@ -26,7 +26,7 @@ const NameLen = 64
 // The ioctl numbers: _IO(0xBA, nr), no size or direction bits.
 const (
 	ioctlType       = 0xBA
-	cmdCreate       = ioctlType<<8 | 0x00
+	cmdCreate       = ioctlType << 8 // nr 0x00
 	cmdRetrieve     = ioctlType<<8 | 0x01
 	cmdPreserveFD   = ioctlType<<8 | 0x40
 	cmdRetrieveFD   = ioctlType<<8 | 0x41

@@ -75,7 +75,10 @@ func (g *guest) emit(e guestproto.Event) {
 	if e.Phase == "" {
 		e.Phase = g.phase
 	}
-	fmt.Fprintln(os.Stdout, guestproto.Format(e))
+	fmt.Fprintln(os.Stdout, guestproto.ConsoleLine(e))
+	if g.files != nil {
+		guestproto.WriteEvent(g.files, e)
+	}
 }
 
 func (g *guest) setup() error {

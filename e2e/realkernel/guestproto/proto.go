@@ -1,7 +1,10 @@
 // Package guestproto is what the real-kernel suite's guest program and the
-// host test say to each other over the guest's console: one event a line,
-// "LUOGUEST " followed by a JSON object, and files over the second serial
-// port as "FILE name length\n" followed by the bytes.
+// host test say to each other. Everything travels over the guest's second
+// serial port as records, "FILE name length\n" followed by the bytes: the
+// events (records named "event", one JSON object each) and the files the
+// host reads (luoinspect's outputs, a capture). The console carries the
+// kernel's messages, which may cut into any line a program writes there,
+// so it only gets a short human-readable line per event.
 package guestproto
 
 import (
@@ -74,25 +77,32 @@ type Run struct {
 	Exit int      `json:"exit"`
 }
 
-// Format renders an event as its console line.
-func Format(e Event) string {
-	b, _ := json.Marshal(e)
-	return Prefix + string(b)
+// EventRecord is the record name of events.
+const EventRecord = "event"
+
+// WriteEvent sends an event over the file channel.
+func WriteEvent(w io.Writer, e Event) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return WriteFile(w, EventRecord, b)
 }
 
-// Parse reads an event from a console line; ok is false for other lines.
-// The console may prefix the line with kernel output, so the prefix is
-// searched for.
-func Parse(line string) (Event, bool) {
-	i := strings.Index(line, Prefix)
-	if i < 0 {
-		return Event{}, false
+// ConsoleLine is the short line the guest prints on the console for an
+// event, for people reading the log.
+func ConsoleLine(e Event) string {
+	line := Prefix + e.Phase + " " + e.Kind
+	switch {
+	case e.Run != nil:
+		line += fmt.Sprintf(" %s exit %d", e.Run.Name, e.Run.Exit)
+	case e.Sessions != nil:
+		line += fmt.Sprintf(" %d sessions", len(e.Sessions))
 	}
-	var e Event
-	if err := json.Unmarshal([]byte(strings.TrimSpace(line[i+len(Prefix):])), &e); err != nil {
-		return Event{}, false
+	if e.Error != "" {
+		line += ": " + e.Error
 	}
-	return e, true
+	return line
 }
 
 // WriteFile sends one file over the file channel.
@@ -107,31 +117,33 @@ func WriteFile(w io.Writer, name string, data []byte) error {
 	return err
 }
 
-// ReadFiles reads every complete file of a file channel's capture. A cut
-// last record is reported as an error with the files before it.
-func ReadFiles(r io.Reader) (map[string][]byte, error) {
-	br := bufio.NewReader(r)
-	files := map[string][]byte{}
-	for {
-		hdr, err := br.ReadString('\n')
-		if err == io.EOF && hdr == "" {
-			return files, nil
-		}
-		if err != nil {
-			return files, fmt.Errorf("file channel: cut header %q", hdr)
-		}
-		f := strings.Fields(hdr)
-		if len(f) != 3 || f[0] != "FILE" {
-			return files, fmt.Errorf("file channel: bad header %q", hdr)
-		}
-		n, err := strconv.ParseInt(f[2], 10, 64)
-		if err != nil || n < 0 || n > 1<<30 {
-			return files, fmt.Errorf("file channel: bad length in %q", hdr)
-		}
-		data := make([]byte, n)
-		if k, err := io.ReadFull(br, data); err != nil {
-			return files, fmt.Errorf("file channel: %s cut after %d of %d bytes", f[1], k, n)
-		}
-		files[f[1]] = data
+// Reader reads the records of a file channel in order.
+type Reader struct{ br *bufio.Reader }
+
+// NewReader reads records from r.
+func NewReader(r io.Reader) *Reader { return &Reader{bufio.NewReader(r)} }
+
+// Next returns the next record; io.EOF at a clean end, another error for a
+// cut or malformed record.
+func (r *Reader) Next() (name string, data []byte, err error) {
+	hdr, err := r.br.ReadString('\n')
+	if err == io.EOF && hdr == "" {
+		return "", nil, io.EOF
 	}
+	if err != nil {
+		return "", nil, fmt.Errorf("file channel: cut header %q", hdr)
+	}
+	f := strings.Fields(hdr)
+	if len(f) != 3 || f[0] != "FILE" {
+		return "", nil, fmt.Errorf("file channel: bad header %q", hdr)
+	}
+	n, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil || n < 0 || n > 1<<30 {
+		return "", nil, fmt.Errorf("file channel: bad length in %q", hdr)
+	}
+	data = make([]byte, n)
+	if k, err := io.ReadFull(r.br, data); err != nil {
+		return "", nil, fmt.Errorf("file channel: %s cut after %d of %d bytes", f[1], k, n)
+	}
+	return f[1], data, nil
 }
