@@ -373,9 +373,7 @@ func BlobsFromMemory(m phys.Memory, ref RootRef, side string) (*Blobs, error) {
 	if err != nil {
 		return nil, fmt.Errorf("KHO root: %w", err)
 	}
-	if ref.Size > 0 && uint64(len(raw)) > ref.Size {
-		b.warnf("root totalsize %d is larger than the handoff's fdt_size %d", len(raw), ref.Size)
-	}
+	b.RootMapped = ref.Size
 	if _, ok := rootCompatible(raw); !ok {
 		return nil, fmt.Errorf("FDT at PA 0x%x is not a KHO root (no kho-v* root compatible)", ref.Addr)
 	}

@@ -190,7 +190,7 @@ func addHandoff(b *Blobs, m phys.Memory, setupData, deviceTree string) {
 				continue
 			}
 		}
-		b.RootAddr = ref.Addr
+		b.RootAddr, b.RootMapped = ref.Addr, ref.Size
 		if b.Scratch == nil && ref.ScratchSize > 0 && ref.ScratchSize <= maxBlobSize {
 			sc, err := kho.ReadScratch(m, kho.KhoData{ScratchAddr: ref.ScratchAddr, ScratchSize: ref.ScratchSize})
 			if err != nil {

@@ -64,6 +64,9 @@ type Blobs struct {
 	// RootAddr is the physical address of the root when known, else
 	// phys.NoAddr (debugfs never shows it).
 	RootAddr uint64
+	// RootMapped is how many bytes of the root the boot handoff tells the
+	// next kernel to map (kho_data.fdt_size), 0 when no handoff is known.
+	RootMapped uint64
 	// Subs are the client blobs, sorted by name.
 	Subs []Blob
 	// Scratch lists the scratch areas when known (debugfs out/scratch_phys

@@ -97,6 +97,19 @@ var catalogue = []*Rule{
 		Consequences: []Consequence{{Text: "none; the client's blob is not validated"}},
 		Source:       "kernel-rules.md §3 (known client names)"},
 
+	{ID: "KHO010", Name: "root-size-mapped", Severity: SevWarning, Origin: OriginKernel, Generations: "all KHO (checked when the boot handoff is known)",
+		Check: "The root FDT's totalsize fits the length the boot handoff maps (kho_data.fdt_size, one page from setup_kho).",
+		Consequences: []Consequence{
+			{Generations: kho72, Text: "not compared by kho_populate(): fdt_check_header() only checks the blocks against totalsize, so a root whose blocks lie in the mapped page is read as usual (seen) and one reaching past it is read past the mapping", Outcome: OutcomeAccepted},
+			{Text: "the kernel maps fdt_size bytes and reads past them if the blocks reach further"}},
+		Source: "kernel/liveupdate/kexec_handover.c (7.2) kho_populate; arch/x86/kernel/kexec-bzimage64.c setup_kho; " + src72},
+	{ID: "KHO011", Name: "scratch-overlap", Severity: SevWarning, Origin: OriginKernel, Generations: "all KHO (checked when the scratch array is known)",
+		Check: "No two scratch areas of the handoff overlap (empty areas are normal: 7.2 itself hands over one of size 0).",
+		Consequences: []Consequence{
+			{Generations: kho72, Text: "not checked by 7.2: every area is marked as scratch as given, overlapping ones twice; the boot goes on (an emptied area too, seen)", Outcome: OutcomeAccepted},
+			{Text: "the next kernel's early allocations use what is marked: too little or the wrong memory"}},
+		Source: "kernel/liveupdate/kexec_handover.c (7.2) kho_populate; " + src72},
+
 	// Preserved-memory map.
 	{ID: "MAP001", Name: "memory-map-malformed", Severity: SevError, Origin: OriginKernel, Generations: "all KHO",
 		Check: "The preserved-memory map decodes: no cycle in the chunk list or radix tree, within the source, valid orders, num_elms and keys.",

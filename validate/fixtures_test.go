@@ -165,6 +165,10 @@ var malformedCases = []malformed{
 		setPFN(f.record(0, 1), f.st.LUO.Layout.SessionHeader.Addr>>12)
 	}, []string{"REF002"}},
 
+	{"KHO010", s619, func(f *fixture) { f.opts.RootMapped = 64 }, nil},
+	{"KHO011", s619, func(f *fixture) {
+		f.opts.Scratch = []kho.Scratch{{Addr: 0x7000000, Size: 0x100000}, {Addr: 0x8000000}, {Addr: 0x7080000, Size: 0x100000}}
+	}, nil},
 	{"CLI001", sV3, func(f *fixture) { f.bytesAt(f.client("kexec-metadata").Addr, 4)[0] = 2 }, nil},
 	{"CLI002", sFLB, func(f *fixture) {
 		c := f.client("memblock")

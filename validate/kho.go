@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -24,6 +25,28 @@ func (v *validator) root() {
 	}
 	if r.MemoryMap == 0 && len(r.Generations()) > 0 {
 		v.add("KHO004", kho.RootPath+".preserved-memory-map", NoAddr, -1, "preserved-memory-map is 0")
+	}
+	if t := r.Tree; t != nil && v.opts.RootMapped != 0 && uint64(t.Header.TotalSize) > v.opts.RootMapped {
+		v.add("KHO010", kho.RootPath, NoAddr, 4, "totalsize %d is larger than the %d bytes the boot handoff maps", t.Header.TotalSize, v.opts.RootMapped)
+	}
+	v.scratchAreas()
+}
+
+// scratchAreas checks that no scratch area of the handoff overlaps
+// another. Empty areas are normal: 7.2 writes one (seen).
+func (v *validator) scratchAreas() {
+	sc := v.opts.Scratch
+	for i, s := range sc {
+		path := fmt.Sprintf("%s[%d]", kho.ScratchPath, i)
+		if s.Size == 0 {
+			continue
+		}
+		for j := range i {
+			o := sc[j]
+			if o.Size != 0 && s.Addr < o.Addr+o.Size && o.Addr < s.Addr+s.Size {
+				v.add("KHO011", path, s.Addr, -1, "scratch area %d [0x%x, +0x%x) overlaps area %d [0x%x, +0x%x)", i, s.Addr, s.Size, j, o.Addr, o.Size)
+			}
+		}
 	}
 }
 

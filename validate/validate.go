@@ -22,6 +22,10 @@ type Options struct {
 	// Progress, when set, is called while folio records are streamed
 	// with the records done so far and the total of all memfd files.
 	Progress func(done, total uint64)
+	// RootMapped is the root length the boot handoff gives the next
+	// kernel (kho_data.fdt_size), 0 when unknown (KHO010 is checked only
+	// then).
+	RootMapped uint64
 	// NextReserveMem, when not nil, is the reserve_mem= parameters of the
 	// kernel that will receive the state (CLI004 is checked only then).
 	NextReserveMem []ReserveMem

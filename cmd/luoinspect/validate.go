@@ -50,7 +50,7 @@ func newValidateCmd(s *streams) *cobra.Command {
 				}
 			}
 			if l.blobs != nil {
-				opts.Scratch = l.blobs.Scratch
+				opts.Scratch, opts.RootMapped = l.blobs.Scratch, l.blobs.RootMapped
 			}
 			p := newProgress(s.Err)
 			opts.Progress = p.update

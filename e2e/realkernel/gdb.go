@@ -135,30 +135,27 @@ func (g *GDB) WaitStop(ctx context.Context) (string, error) {
 	return reply, nil
 }
 
-// Args returns the first two integer arguments of the function the guest
-// stopped at (rdi and rsi of the x86-64 calling convention), read from the
-// register file ('g': rax, rbx, rcx, rdx, rsi, rdi, … as 8-byte
+// Args returns the first four integer arguments of the function the guest
+// stopped at (rdi, rsi, rdx, rcx in the x86-64 calling convention), read
+// from the register file ('g': rax, rbx, rcx, rdx, rsi, rdi, … as 8-byte
 // little-endian hex).
-func (g *GDB) Args(ctx context.Context) (rdi, rsi uint64, err error) {
+func (g *GDB) Args(ctx context.Context) ([4]uint64, error) {
+	var args [4]uint64
 	reply, err := g.Command(ctx, "g")
 	if err != nil {
-		return 0, 0, err
+		return args, err
 	}
-	reg := func(i int) (uint64, error) {
-		if len(reply) < (i+1)*16 {
-			return 0, fmt.Errorf("gdbstub: register file of %d hex digits", len(reply))
+	for i, reg := range []int{5, 4, 3, 2} {
+		if len(reply) < (reg+1)*16 {
+			return args, fmt.Errorf("gdbstub: register file of %d hex digits", len(reply))
 		}
-		b, err := hex.DecodeString(reply[i*16 : (i+1)*16])
+		b, err := hex.DecodeString(reply[reg*16 : (reg+1)*16])
 		if err != nil {
-			return 0, err
+			return args, err
 		}
-		return binary.LittleEndian.Uint64(b), nil
+		args[i] = binary.LittleEndian.Uint64(b)
 	}
-	if rsi, err = reg(4); err != nil {
-		return 0, 0, err
-	}
-	rdi, err = reg(5)
-	return rdi, rsi, err
+	return args, nil
 }
 
 // PhysMode switches memory reads and writes to guest physical addresses.

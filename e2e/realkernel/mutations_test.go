@@ -48,6 +48,17 @@ var mutations = []mutationCase{
 	{"preserved-memory-map 0", "revival-disabled", func(t *testing.T, v *handoverView) []patch {
 		return []patch{{fdtProp(t, v.rootBlob, v.root, "/", "preserved-memory-map"), le64(0)}}
 	}},
+	{"root totalsize past the mapped page", "accepted", func(t *testing.T, v *handoverView) []patch {
+		return []patch{{v.root + 4, be32(0x2000)}}
+	}},
+	{"scratch area emptied", "accepted", func(t *testing.T, v *handoverView) []patch {
+		entry := uint64(abi.MustStruct(tagKHO, "kho_scratch").Size)
+		if v.scratchLen < 2*entry {
+			t.Fatalf("%d bytes of scratch array: want at least two areas", v.scratchLen)
+		}
+		last := v.scratch + v.scratchLen - entry
+		return []patch{{last + uint64(field(tagKHO, "kho_scratch", "size")), le64(0)}}
+	}},
 	{"LUO blob-size below 32", "panic-at-boot", func(t *testing.T, v *handoverView) []patch {
 		return []patch{{fdtProp(t, v.rootBlob, v.root, "/LUO", "blob-size"), le64(16)}}
 	}},

@@ -27,12 +27,15 @@ type handoverView struct {
 	mem      source.Source
 	root     uint64
 	rootBlob []byte
+	// scratch and scratchLen locate the kho_scratch array the kernel was
+	// handed.
+	scratch, scratchLen uint64
 }
 
-func viewHandover(t *testing.T, core string, root uint64) *handoverView {
+func viewHandover(t *testing.T, core string, args [4]uint64) *handoverView {
 	t.Helper()
-	st, src, blob := walkDump(t, core, root)
-	return &handoverView{st: st, mem: src, root: root, rootBlob: blob}
+	st, src, blob := walkDump(t, core, args[0])
+	return &handoverView{st: st, mem: src, root: args[0], rootBlob: blob, scratch: args[2], scratchLen: args[3]}
 }
 
 // field returns the offset of a registry struct member; nested members

@@ -15,8 +15,9 @@ import (
 
 // mutation writes a defect into the guest at the new kernel's
 // kho_populate. handover is the dump taken there, before the write, and
-// root the root address the kernel was handed.
-type mutation func(ctx context.Context, t *testing.T, g *GDB, handover string, root uint64)
+// args kho_populate's arguments (fdt_phys, fdt_len, scratch_phys,
+// scratch_len).
+type mutation func(ctx context.Context, t *testing.T, g *GDB, handover string, args [4]uint64)
 
 // update is the record of one live update from one kernel to another.
 type update struct {
@@ -35,9 +36,10 @@ type update struct {
 	// handover is the dump at kho_populate; settled the dump of the new
 	// kernel after its guest finished ("" when it did not).
 	handover, settled string
-	// rootPA and rootLen are kho_populate's fdt_phys and fdt_len: the
-	// root the new kernel was handed, read from its registers.
-	rootPA, rootLen uint64
+	// populate holds kho_populate's arguments, read from the new
+	// kernel's registers at the breakpoint: fdt_phys, fdt_len,
+	// scratch_phys, scratch_len.
+	populate [4]uint64
 	console         string
 	// timings
 	boot, catch time.Duration
@@ -123,7 +125,7 @@ func runUpdate(t *testing.T, qemu string, from, to *Kernel, mutate mutation, ext
 		t.Fatalf("gdbstub stop %q, want a breakpoint (T05)", reply)
 	}
 	u.catch = time.Since(catch)
-	if u.rootPA, u.rootLen, err = g.Args(ctx); err != nil {
+	if u.populate, err = g.Args(ctx); err != nil {
 		t.Fatal(err)
 	}
 	u.handover = filepath.Join(u.dir, "handover.core")
@@ -134,7 +136,7 @@ func runUpdate(t *testing.T, qemu string, from, to *Kernel, mutate mutation, ext
 		if err := g.PhysMode(ctx); err != nil {
 			t.Fatal(err)
 		}
-		mutate(ctx, t, g, u.handover, u.rootPA)
+		mutate(ctx, t, g, u.handover, u.populate)
 	}
 	if err := g.ClearHWBreak(ctx, addr); err != nil {
 		t.Fatal(err)

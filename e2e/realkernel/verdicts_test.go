@@ -49,8 +49,8 @@ func TestKernelVerdicts(t *testing.T) {
 
 func runMutation(t *testing.T, qemu string, k *Kernel, mc mutationCase) verdict {
 	var patches []patch
-	mutate := func(ctx context.Context, t *testing.T, g *GDB, handover string, root uint64) {
-		v := viewHandover(t, handover, root)
+	mutate := func(ctx context.Context, t *testing.T, g *GDB, handover string, args [4]uint64) {
+		v := viewHandover(t, handover, args)
 		patches = mc.make(t, v)
 		if err := writeGuest(ctx, g, patches); err != nil {
 			t.Fatal(err)

@@ -134,8 +134,8 @@ func checkHandover(t *testing.T, u *update, cli string) {
 		t.Errorf("handover stage %q", st.Stage)
 	}
 	for _, r := range st.Roots {
-		if r.Chosen && uint64(r.Addr) != u.rootPA {
-			t.Errorf("luoinspect chose the root at %#x; kho_populate was handed %#x (%d bytes)", uint64(r.Addr), u.rootPA, u.rootLen)
+		if r.Chosen && uint64(r.Addr) != u.populate[0] {
+			t.Errorf("luoinspect chose the root at %#x; kho_populate was handed %#x (%d bytes)", uint64(r.Addr), u.populate[0], u.populate[1])
 		}
 	}
 	if st.LUO == nil {
@@ -291,7 +291,7 @@ func checkNothingLost(t *testing.T, u *update, cli string) {
 		t.Errorf("diff of the handover with itself exited %d:\n%.2000s", code, out)
 	}
 	changed := filepath.Join(u.dir, "changed.core")
-	if err := flipFolioByte(t, u.handover, changed, u.rootPA); err != nil {
+	if err := flipFolioByte(t, u.handover, changed, u.populate[0]); err != nil {
 		t.Fatal(err)
 	}
 	out, code = luoinspect(t, cli, "diff", u.handover, changed)
