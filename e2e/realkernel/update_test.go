@@ -40,7 +40,7 @@ type update struct {
 	// kernel's registers at the breakpoint: fdt_phys, fdt_len,
 	// scratch_phys, scratch_len.
 	populate [4]uint64
-	console         string
+	console  string
 	// timings
 	boot, catch time.Duration
 }
