@@ -11,13 +11,7 @@ import (
 // TestInitramfsCpio lists an archive with GNU cpio, the format's oracle:
 // every entry is there with its type, and file data comes back whole.
 func TestInitramfsCpio(t *testing.T) {
-	cpio, err := exec.LookPath("cpio")
-	if err != nil {
-		if os.Getenv("LUOINSPECT_REQUIRE_ORACLES") == "1" {
-			t.Fatalf("cpio not found and LUOINSPECT_REQUIRE_ORACLES=1: %v", err)
-		}
-		t.Skipf("cpio not found: %v", err)
-	}
+	cpio := needTool(t, "cpio")
 	r := NewInitramfs()
 	r.Add("init", []byte("#!/bin/sh\n"), 0o755)
 	r.Add("boot/next", bytes.Repeat([]byte{0xa5}, 4099), 0o644)

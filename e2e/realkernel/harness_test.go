@@ -29,14 +29,21 @@ func requireRealKernels(t *testing.T) string {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
 		t.Skip("the real-kernel suite builds x86_64 guests on a linux/amd64 host")
 	}
-	qemu, err := exec.LookPath("qemu-system-x86_64")
+	return needTool(t, "qemu-system-x86_64")
+}
+
+// needTool returns the path of an oracle tool, skipping the test when it
+// is missing (failing under LUOINSPECT_REQUIRE_ORACLES=1).
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("LUOINSPECT_REQUIRE_ORACLES") == "1" {
-			t.Fatalf("qemu-system-x86_64 not found and LUOINSPECT_REQUIRE_ORACLES=1: %v", err)
+			t.Fatalf("%s not found and LUOINSPECT_REQUIRE_ORACLES=1: %v", name, err)
 		}
-		t.Skipf("qemu-system-x86_64 not found: %v", err)
+		t.Skipf("%s not found: %v", name, err)
 	}
-	return qemu
+	return p
 }
 
 func repoRoot(t *testing.T) string {
