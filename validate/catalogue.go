@@ -216,9 +216,9 @@ var catalogue = []*Rule{
 	{ID: "LUO012", Name: "session-name-empty", Severity: SevWarning, Origin: OriginDeeper, Generations: "all with sessions",
 		Check: "Session names are not empty (7.2 refuses to create one: luo_session_create checks 1..63 bytes).",
 		Consequences: []Consequence{
-			{Generations: luo72, Text: "deserialization accepts it, but RETRIEVE_SESSION applies the same length check (-EINVAL): the session and its files are unreachable", Outcome: OutcomeDataUnreachable},
+			{Generations: luo72, Text: "deserialization accepts it and RETRIEVE_SESSION compares names with strncmp only, so an all-zero name buffer retrieves it; only CREATE_SESSION refuses empty names: a state 7.2 never writes", Outcome: OutcomeAccepted},
 			{Text: "accepted, but no real kernel writes it and userspace cannot name it"}},
-		Source: "kernel/liveupdate/luo_session.c (7.2) luo_session_create, luo_session_retrieve"},
+		Source: "kernel/liveupdate/luo_session.c (7.2) luo_session_create, luo_session_retrieve; luo_core.c luo_ioctl_retrieve_session"},
 	{ID: "LUO013", Name: "file-token-duplicate", Severity: SevError, Origin: OriginKernel, Generations: "all with files",
 		Check:        "File tokens are unique within a session (within the state for L-RFC); the kernel does not check (OBSERVED).",
 		Consequences: []Consequence{{Text: "retrieve returns the first match: the later file is unreachable and its data lost (seen: its own token gives -ENOENT)", Outcome: OutcomeDataUnreachable}},
