@@ -32,10 +32,11 @@ func TestContentDigest(t *testing.T) {
 		{name: "pfn 0 is a hole", size: 3 * 4096, folios: []fo{{0, 0}}, hole: true},
 		{name: "page not in the source", size: 2 * 4096, folios: []fo{{0, 0}, {1, 0}}, drop: true},
 		{name: "unknown folio size", size: 4096, folios: []fo{{0, 0}}, wrong: true},
+		{name: "size above the limit", size: MaxDigestSize + 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			img := phys.NewImage()
-			want := make([]byte, tc.size)
+			want := make([]byte, min(tc.size, 1<<24))
 			var recs []Folio
 			orders := map[uint64]uint64{}
 			next := uint64(0x10000000)
@@ -71,6 +72,10 @@ func TestContentDigest(t *testing.T) {
 			}
 			d, err := f.ContentDigest(s.img, pages)
 			switch {
+			case tc.size > MaxDigestSize:
+				if !errors.Is(err, phys.ErrLimit) {
+					t.Fatalf("err %v, want limit", err)
+				}
 			case tc.drop:
 				if !errors.Is(err, phys.ErrUnresolved) {
 					t.Fatalf("err %v, want unresolved", err)

@@ -73,6 +73,11 @@ type RootSurvey struct {
 	Reason string
 }
 
+// maxSurvey bounds the roots and the handoffs a survey keeps: a dump holds
+// a handful (the root, its kexec copies, the next kernel's own), and a
+// hostile one must not make the survey grow with its size.
+const maxSurvey = 64
+
 // Survey finds every KHO root in m (page-aligned and unaligned) and the x86
 // boot handoffs (setup_data type 10) that name them, groups byte-identical
 // copies, reads each distinct root's kexec count, and chooses one:
@@ -87,8 +92,8 @@ func Survey(ctx context.Context, m phys.Memory) (*RootSurvey, error) {
 		d  kho.KhoData
 	}
 	handoffs := map[uint64]handoff{}
-	refs, err := Scan(ctx, m, ScanOptions{Unaligned: true, Limit: 64, handoff: func(at uint64, d kho.KhoData) {
-		if _, seen := handoffs[d.FDTAddr]; !seen {
+	refs, err := Scan(ctx, m, ScanOptions{Unaligned: true, Limit: maxSurvey, handoff: func(at uint64, d kho.KhoData) {
+		if _, seen := handoffs[d.FDTAddr]; !seen && len(handoffs) < maxSurvey {
 			handoffs[d.FDTAddr] = handoff{at, d}
 		}
 	}})
