@@ -56,6 +56,26 @@ type comparer struct {
 // outgoing reports whether B is the next kernel's outgoing state.
 func (c *comparer) outgoing() bool { return c.opts.Mode == AcrossUpdate && c.opts.BSide == Outgoing }
 
+// consumed reports, as an unverified change, a part that the receiving
+// kernel had consumed on either side (the state of an incoming host after
+// boot): what lay behind it is not compared, and never counts as lost.
+// It returns true when the part is consumed on a side.
+func (c *comparer) consumed(comp, path, part string) bool {
+	for _, side := range []struct {
+		name string
+		st   *handover.State
+	}{{"A", c.a.State}, {"B", c.b.State}} {
+		for _, k := range side.st.Consumed {
+			if k.Path == part {
+				c.add(Change{Component: comp, Path: path, Op: Modified, Class: Unverified,
+					Detail: fmt.Sprintf("%s: consumed by the receiving kernel (stage %s): %s; not compared", side.name, k.At, k.What)})
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // unwritten reports whether A is a running kernel's capture taken before
 // its generation writes the sessions (at reboot), so anything session
 // related that B adds was not yet written in A.

@@ -1,6 +1,7 @@
 package statediff
 
 import (
+	"github.com/luoinspect/luoinspect/abi"
 	"reflect"
 	"slices"
 	"strings"
@@ -409,5 +410,29 @@ func TestUnwritten(t *testing.T) {
 				t.Error("no session, FLB or memfd generation was added")
 			}
 		})
+	}
+}
+
+// TestConsumedIncoming: an incoming state after boot (L-luo-v5: map and
+// luo_ser consumed) compared with the handover is unverified, never lost.
+func TestConsumedIncoming(t *testing.T) {
+	spec := sample(t, "k4-luov5-m2b")
+	a := walkSpec(t, "a", spec)
+	enc, err := handover.Encode(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := handover.Walk(enc.Root, enc.Image, handover.Options{Stage: abi.StageBooted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Compare(a, Input{Name: "b", State: st, Mem: enc.Image}, Options{Mode: AcrossUpdate, BSide: Incoming})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := summary(r.Changes)
+	want := []string{"~ kho/preserved_memory unverified", "~ luo unverified"}
+	if !reflect.DeepEqual(got, want) || r.Verdict != Different {
+		t.Errorf("changes %q, verdict %s; want %q, %s", got, r.Verdict, want, Different)
 	}
 }

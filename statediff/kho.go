@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/kho"
 )
 
 // kho compares the generations, the KHO root, the preserved-memory map
@@ -12,9 +13,12 @@ func (c *comparer) kho() {
 	da, db := c.a.State.Detection, c.b.State.Detection
 	c.gen("generations", "generations/kho/tag", da.KHO.Tag, db.KHO.Tag)
 	c.gen("generations", "generations/luo/tag", da.LUO.Tag, db.LUO.Tag)
-	if da.Memfd.Tag == "" && db.Memfd.Tag != "" && c.unwritten() {
+	switch {
+	case c.luoConsumed():
+		// The memfd payloads were behind the consumed LUO blob.
+	case da.Memfd.Tag == "" && db.Memfd.Tag != "" && c.unwritten():
 		c.added("generations", "generations/memfd/tag", db.Memfd.Tag)
-	} else {
+	default:
 		c.gen("generations", "generations/memfd/tag", da.Memfd.Tag, db.Memfd.Tag)
 	}
 
@@ -30,6 +34,9 @@ func (c *comparer) kho() {
 
 // preserved compares the summary of the preserved-memory map.
 func (c *comparer) preserved() {
+	if c.consumed("kho", "kho/preserved_memory", kho.RootPath+"/preserved-memory-map") {
+		return
+	}
 	na, sa := preservedSummary(c.a.State)
 	nb, sb := preservedSummary(c.b.State)
 	c.value("kho", "kho/preserved_blocks", dec(na), dec(nb), Changed, RulePreserved, c.outgoing())

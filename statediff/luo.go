@@ -74,8 +74,24 @@ func (s *session) key() string {
 	return s.name
 }
 
+// luoConsumed reports whether either side's LUO blob was consumed by the
+// receiving kernel (without recording a change).
+func (c *comparer) luoConsumed() bool {
+	for _, st := range []*handover.State{c.a.State, c.b.State} {
+		for _, k := range st.Consumed {
+			if k.Path == "LUO" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // luo compares the LUO state: the live-update number, sessions and FLBs.
 func (c *comparer) luo() {
+	if c.consumed("luo", "luo", "LUO") {
+		return
+	}
 	la, lb := c.a.State.LUO, c.b.State.LUO
 	if la != nil && lb != nil {
 		c.number(la.LiveupdateNumber, lb.LiveupdateNumber)

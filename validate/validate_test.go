@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"github.com/luoinspect/luoinspect/abi"
 	"reflect"
 	"testing"
 
@@ -95,5 +96,24 @@ func TestOutcomesFor72(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestConsumedParts: at the booted stage the K4 map and the L-luo-v5 blob
+// are the receiving kernel's again; stale bytes there raise nothing.
+func TestConsumedParts(t *testing.T) {
+	f := newFixture(t, "k4-luov5-m2b")
+	f.luoBlob("luo-v5", "luo-v9") // stale: would be LUO001 at the handover
+	f.opts.Walk.Stage = abi.StageBooted
+	r := f.run()
+	if len(r.Findings) != 0 || r.Outcome != OutcomeAccepted {
+		for _, fi := range r.Findings {
+			t.Log(fi.String())
+		}
+		t.Errorf("%d findings, outcome %s; want none, accepted", len(r.Findings), r.Outcome)
+	}
+	f.opts.Walk.Stage = abi.StageHandover
+	if r := f.run(); !r.Has("LUO001") || r.Outcome != OutcomePanic {
+		t.Errorf("at the handover: rules %v, outcome %s; want LUO001, panic-at-boot", r.RuleIDs(), r.Outcome)
 	}
 }

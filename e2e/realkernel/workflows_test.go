@@ -286,6 +286,14 @@ func checkNothingLost(t *testing.T, u *update, cli string) {
 	if code != 0 {
 		t.Errorf("diff capture → handover exited %d:\n%.3000s", code, out)
 	}
+	if u.settled != "" {
+		// The booted incoming side: what the kernel consumed is
+		// unverified, never lost.
+		out, code = luoinspect(t, cli, "diff", "--across-update", "--b-side", "incoming", u.handover, u.settled)
+		if code != 4 || bytes.Contains(out, []byte("lost:")) {
+			t.Errorf("diff handover → settled incoming: exit %d, want 4 (unverified, nothing lost):\n%.2000s", code, out)
+		}
+	}
 	out, code = luoinspect(t, cli, "diff", u.handover, u.handover)
 	if code != 0 {
 		t.Errorf("diff of the handover with itself exited %d:\n%.2000s", code, out)
