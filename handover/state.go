@@ -56,6 +56,23 @@ type State struct {
 	Problems []*phys.Error
 }
 
+// Paths of the parts a receiving kernel consumes, as State.Consumed names
+// them.
+const (
+	ConsumedMemoryMap = kho.MemmapPath
+	ConsumedLUO       = "LUO"
+)
+
+// ConsumedPart returns the consumption recorded for the part at path.
+func (s *State) ConsumedPart(path string) (Consumed, bool) {
+	for _, c := range s.Consumed {
+		if c.Path == path {
+			return c, true
+		}
+	}
+	return Consumed{}, false
+}
+
 // RootSeen is one KHO root found in a memory dump.
 type RootSeen struct {
 	Addr uint64

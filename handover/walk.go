@@ -116,7 +116,7 @@ func (w *walker) consumed(tag, part, path string, addr uint64) bool {
 func (w *walker) memmap() {
 	r := w.s.Root
 	d := &w.s.Detection.KHO
-	if r.MemoryMap != 0 && w.consumed(d.Tag, abi.PartMemoryMap, kho.RootPath+"/preserved-memory-map", r.MemoryMap) {
+	if r.MemoryMap != 0 && w.consumed(d.Tag, abi.PartMemoryMap, ConsumedMemoryMap, r.MemoryMap) {
 		return
 	}
 	if r.MemoryMap == 0 {
@@ -271,7 +271,7 @@ func (w *walker) luoConsumed(c *Client) bool {
 			evidence = []string{fmt.Sprintf("the blob no longer decodes (%v); %s is the released generation whose kernels free it at boot", err, tag)}
 		}
 	}
-	if tag == "" || !w.consumed(tag, abi.PartBlob, "LUO", c.Addr) {
+	if tag == "" || !w.consumed(tag, abi.PartBlob, ConsumedLUO, c.Addr) {
 		return false
 	}
 	*d = Component{Tag: tag, Confidence: Low, Overridden: w.opts.LUO != "", Evidence: evidence}

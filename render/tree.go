@@ -49,7 +49,7 @@ func Tree(w io.Writer, s *handover.State, paint Painter) error {
 	for _, c := range m.Consumed {
 		consumed[c.Path] = c
 	}
-	if c, ok := consumed["KHO/preserved-memory-map"]; ok {
+	if c, ok := consumed[handover.ConsumedMemoryMap]; ok {
 		root.add(paint(Dim, fmt.Sprintf("preserved memory: consumed by the receiving kernel (stage %s): %s", c.At, c.What)))
 	} else {
 		root.add(fmt.Sprintf("preserved memory: %d blocks, %s", m.KHO.PreservedBlocks, HumanSize(m.KHO.PreservedBytes)))
@@ -58,7 +58,7 @@ func Tree(w io.Writer, s *handover.State, paint Painter) error {
 		cn := root.add(fmt.Sprintf("%s %s (%s%s)", paint(Name, c.Name), p.addr(c.Addr), HumanSize(c.Size), map[bool]string{true: ", blob-size"}[c.HasSize]))
 		switch c.Kind {
 		case "LUO":
-			if c, ok := consumed["LUO"]; ok {
+			if c, ok := consumed[handover.ConsumedLUO]; ok {
 				cn.add(paint(Dim, fmt.Sprintf("%s blob consumed by the receiving kernel (stage %s): %s", c.Generation, c.At, c.What)))
 			}
 			p.luo(cn, m)

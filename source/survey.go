@@ -43,11 +43,10 @@ type RootCandidate struct {
 	Role RootRole
 	// CopyOf is the address of the root this one copies (RoleCopy).
 	CopyOf uint64
-	// KexecCount and PreviousRelease come from the root's kexec-metadata
-	// client when it could be read (HasCount).
-	KexecCount      uint32
-	PreviousRelease string
-	HasCount        bool
+	// KexecCount comes from the root's kexec-metadata client when it
+	// could be read (HasCount).
+	KexecCount uint32
+	HasCount   bool
 	// HandoffAt is the address of the x86 setup_data entry naming this
 	// root, or phys.NoAddr.
 	HandoffAt uint64
@@ -127,7 +126,7 @@ func Survey(ctx context.Context, m phys.Memory) (*RootSurvey, error) {
 			c.Via = fmt.Sprintf("x86 setup_data (type 10) at PA 0x%x", h.at)
 		}
 		c.blob, _ = readFDTAt(m, r.Addr, maxRootSize)
-		c.KexecCount, c.PreviousRelease, c.HasCount = kexecCount(m, c.blob)
+		c.KexecCount, c.HasCount = kexecCount(m, c.blob)
 		s.Candidates = append(s.Candidates, c)
 	}
 	slices.SortStableFunc(s.Candidates, func(a, b RootCandidate) int {
@@ -155,24 +154,24 @@ func notKHORoot(m phys.Memory, addr uint64) error {
 }
 
 // kexecCount reads the kexec-metadata client of a root blob.
-func kexecCount(m phys.Memory, root []byte) (uint32, string, bool) {
+func kexecCount(m phys.Memory, root []byte) (uint32, bool) {
 	r, err := kho.DecodeRoot(root)
 	if r == nil || err != nil {
-		return 0, "", false
+		return 0, false
 	}
 	sub, ok := r.Subtree("kexec-metadata")
 	if !ok || !sub.HasSize || sub.Size > maxBlobSize {
-		return 0, "", false
+		return 0, false
 	}
 	b, err := phys.Read(m, sub.Addr, sub.Size, "KHO/kexec-metadata")
 	if err != nil {
-		return 0, "", false
+		return 0, false
 	}
 	km, err := kho.DecodeKexecMetadata(b)
 	if err != nil || km == nil {
-		return 0, "", false
+		return 0, false
 	}
-	return km.KexecCount, km.PreviousRelease, true
+	return km.KexecCount, true
 }
 
 // markCopies gives every root that repeats the bytes of another the role

@@ -65,12 +65,10 @@ func (c *comparer) consumed(comp, path, part string) bool {
 		name string
 		st   *handover.State
 	}{{"A", c.a.State}, {"B", c.b.State}} {
-		for _, k := range side.st.Consumed {
-			if k.Path == part {
-				c.add(Change{Component: comp, Path: path, Op: Modified, Class: Unverified,
-					Detail: fmt.Sprintf("%s: consumed by the receiving kernel (stage %s): %s; not compared", side.name, k.At, k.What)})
-				return true
-			}
+		if k, ok := side.st.ConsumedPart(part); ok {
+			c.add(Change{Component: comp, Path: path, Op: Modified, Class: Unverified,
+				Detail: fmt.Sprintf("%s: consumed by the receiving kernel (stage %s): %s; not compared", side.name, k.At, k.What)})
+			return true
 		}
 	}
 	return false

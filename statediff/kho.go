@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/luoinspect/luoinspect/handover"
-	"github.com/luoinspect/luoinspect/kho"
 )
 
 // kho compares the generations, the KHO root, the preserved-memory map
@@ -34,7 +33,7 @@ func (c *comparer) kho() {
 
 // preserved compares the summary of the preserved-memory map.
 func (c *comparer) preserved() {
-	if c.consumed("kho", "kho/preserved_memory", kho.RootPath+"/preserved-memory-map") {
+	if c.consumed("kho", "kho/preserved_memory", handover.ConsumedMemoryMap) {
 		return
 	}
 	na, sa := preservedSummary(c.a.State)

@@ -77,19 +77,14 @@ func (s *session) key() string {
 // luoConsumed reports whether either side's LUO blob was consumed by the
 // receiving kernel (without recording a change).
 func (c *comparer) luoConsumed() bool {
-	for _, st := range []*handover.State{c.a.State, c.b.State} {
-		for _, k := range st.Consumed {
-			if k.Path == "LUO" {
-				return true
-			}
-		}
-	}
-	return false
+	_, a := c.a.State.ConsumedPart(handover.ConsumedLUO)
+	_, b := c.b.State.ConsumedPart(handover.ConsumedLUO)
+	return a || b
 }
 
 // luo compares the LUO state: the live-update number, sessions and FLBs.
 func (c *comparer) luo() {
-	if c.consumed("luo", "luo", "LUO") {
+	if c.consumed("luo", "luo", handover.ConsumedLUO) {
 		return
 	}
 	la, lb := c.a.State.LUO, c.b.State.LUO

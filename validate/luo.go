@@ -31,10 +31,8 @@ var blockHdrSize = uint64(abi.MustStruct("K4", "kho_block_header_ser").Size)
 // luo checks the decoded LUO state: references, names, tokens, FLBs,
 // padding and unused slots.
 func (v *validator) luo() {
-	for _, c := range v.st.Consumed {
-		if c.Part == abi.PartBlob && c.Path == "LUO" {
-			return // freed by the receiving kernel: the bytes are no longer its
-		}
+	if _, ok := v.st.ConsumedPart(handover.ConsumedLUO); ok {
+		return // freed by the receiving kernel: the bytes are no longer its
 	}
 	st := v.st.LUO
 	tag := v.st.Detection.LUO.Tag

@@ -271,9 +271,6 @@ func (m *Machine) Files() (map[string][]byte, error) {
 	return maps.Clone(m.received), m.chanErr
 }
 
-// Exited is closed when QEMU is gone.
-func (m *Machine) Exited() <-chan struct{} { return m.exited }
-
 // Kill stops QEMU and waits for it.
 func (m *Machine) Kill() {
 	select {
