@@ -24,12 +24,21 @@ func walkSpec(t testing.TB, name string, spec *handover.Spec) Input {
 	return Input{Name: name, State: st, Mem: enc.Image}
 }
 
-// sample returns a fresh copy of an embedded sample spec.
+// sample returns a fresh copy of an embedded sample spec, every memfd
+// encoded with its folio pages, so that contents compare on both sides
+// (a side without the pages leaves them unverified, see TestContent).
 func sample(t testing.TB, name string) *handover.Spec {
 	t.Helper()
 	s, err := handover.Sample(name)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := range s.Sessions {
+		for j := range s.Sessions[i].Files {
+			if m := s.Sessions[i].Files[j].Memfd; m != nil {
+				m.WithData = true
+			}
+		}
 	}
 	return s
 }

@@ -53,8 +53,8 @@ func (c *comparer) memfd(comp, path string, a, b *handover.FileState) {
 
 // content compares the two files' contents by digest (folio pages in
 // index order, holes as zeros, cut at size) wherever both sides hold the
-// pages. Where only one side holds them the contents are unverified; where
-// neither does (captures without data) only the folio records compare.
+// pages. Where either side does not (a capture without --with-data), the
+// contents are unverified: never identical by default.
 func (c *comparer) content(comp, path string, a, b *handover.FileState) {
 	if c.a.Mem == nil || c.b.Mem == nil {
 		return // the folio records are already unverified
@@ -62,7 +62,6 @@ func (c *comparer) content(comp, path string, a, b *handover.FileState) {
 	da, ea := c.a.State.ContentDigest(c.a.Mem, a)
 	db, eb := c.b.State.ContentDigest(c.b.Mem, b)
 	switch {
-	case ea != nil && eb != nil:
 	case ea != nil || eb != nil:
 		why := "A" + errText(ea)
 		if ea == nil {
