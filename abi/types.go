@@ -243,6 +243,11 @@ type Generation struct {
 	// the handover only at reboot (liveupdate_reboot): until then a
 	// running kernel's blob lists none of the sessions open now.
 	SessionsAtReboot bool
+	// KHO lists, for a LUO generation, the KHO generations its kernels
+	// hand the state over with; empty when the registry does not know.
+	// Detection uses it to tell apart LUO layouts that differ only by a
+	// part a damaged blob may have lost (L-6.19 and L-FLB).
+	KHO []string
 	// Consumed says which parts of the incoming state a receiving kernel
 	// of this generation frees or reuses, and when; empty when no kernel
 	// source of the generation could be read to say.

@@ -27,6 +27,10 @@ func Parse(data []byte) (*Tree, error) {
 // ParseLenient reads as much of data as it can and returns every problem it
 // met, in blob order of discovery. The returned tree is never nil; after a
 // problem it holds what could be read (nodes cut short have EndOffset -1).
+// A bad magic or version does not stop it. A totalsize larger than data,
+// or unusable, is taken as len(data); a block that lies past a totalsize
+// smaller than data is read as far as data holds it, and Tree.Data then
+// extends to the end of that block. Every read stays inside data.
 func ParseLenient(data []byte) (*Tree, []*Error) {
 	p := parser{}
 	t := p.parse(data)
@@ -145,10 +149,17 @@ func (p *parser) parseBlob(data []byte) *Tree {
 		}
 		total = len(data)
 	}
+	// A lenient parse reads blocks that lie past totalsize as far as the
+	// blob holds them: avail is where reading must stop.
+	avail := total
+	if !p.strict {
+		avail = len(data)
+	}
+	full := data
 	data = data[:total]
 	t.Data = data
 
-	rsv, ok := p.block("memory reservation map", 0x10, int(h.OffMemRsvmap), -1, 8, hs, total)
+	rsv, ok := p.block("memory reservation map", 0x10, int(h.OffMemRsvmap), -1, 8, hs, total, avail)
 	if !ok {
 		return t
 	}
@@ -156,13 +167,18 @@ func (p *parser) parseBlob(data []byte) *Tree {
 	if h.Version >= 17 {
 		structSize = int(h.SizeDtStruct)
 	}
-	st, ok := p.block("structure block", 0x08, int(h.OffDtStruct), structSize, 4, hs, total)
+	st, ok := p.block("structure block", 0x08, int(h.OffDtStruct), structSize, 4, hs, total, avail)
 	if !ok {
 		return t
 	}
-	str, ok := p.block("strings block", 0x0c, int(h.OffDtStrings), int(h.SizeDtStrings), 1, hs, total)
+	str, ok := p.block("strings block", 0x0c, int(h.OffDtStrings), int(h.SizeDtStrings), 1, hs, total, avail)
 	if !ok {
 		return t
+	}
+	if end := max(rsv.end, st.end, str.end); end > total {
+		// Only a lenient parse gets here, after block recorded why.
+		data = full[:end]
+		t.Data = data
 	}
 	if !p.parseReserve(rsv) {
 		return t
@@ -219,26 +235,35 @@ func (p *parser) checkVersion(h *Header) bool {
 // block checks that a block announced by the header word at field lies
 // within [hs, total] and starts on an align-byte boundary; size < 0 means
 // the header gives no size. In lenient mode a bad block is clamped so that
-// reading can go on.
-func (p *parser) block(name string, field, off, size, align, hs, total int) (region, bool) {
-	end := total
-	if size >= 0 {
-		end = off + size
-	}
+// reading can go on: to the bytes the blob holds up to avail (>= total),
+// so that a block past a totalsize smaller than the blob is still read.
+func (p *parser) block(name string, field, off, size, align, hs, total, avail int) (region, bool) {
 	if off < hs || off > total {
 		if !p.fail(ErrBadLayout, field, -1, "%s offset 0x%x is outside [0x%x, 0x%x]", name, off, hs, total) {
 			return region{}, false
 		}
-		return region{name, total, total}, true
+		if off < hs || off > avail {
+			return region{name, total, total}, true
+		}
+	}
+	limit := total
+	if off > total {
+		limit = avail // lenient: the block starts past totalsize, inside the blob
+	}
+	end := limit
+	if size >= 0 {
+		end = off + size
 	}
 	if off%align != 0 && !p.fail(ErrBadLayout, field, -1, "%s at 0x%x is not %d-byte aligned", name, off, align) {
 		return region{}, false
 	}
-	if end > total || end < off {
+	if end > limit || end < off {
 		if !p.fail(ErrBadLayout, field, -1, "%s [0x%x, 0x%x) ends past totalsize 0x%x", name, off, end, total) {
 			return region{}, false
 		}
-		end = total
+		if end < off || end > avail {
+			end = avail
+		}
 	}
 	return region{name, off, end}, true
 }

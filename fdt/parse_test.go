@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -306,5 +307,42 @@ func TestProblemsAreCapped(t *testing.T) {
 	_, problems = ParseLenient(b)
 	if len(problems) != maxListed+1 || problems[maxListed].Suppressed != 1000-maxListed-1 {
 		t.Fatalf("%d problems, last %v", len(problems), problems[len(problems)-1])
+	}
+}
+
+// TestParseLenientPastTotalsize: a lenient parse reads what the blob holds
+// whatever its magic and totalsize say, and never past the blob.
+func TestParseLenientPastTotalsize(t *testing.T) {
+	b := khoRoot(t) // strings "preserved-memory-map\0compatible\0" at 0x78
+	tests := []struct {
+		name  string
+		blob  []byte
+		code  Code
+		names []string
+		data  int // len(Tree.Data)
+	}{
+		{"bad magic", put32(b, 0, 0xfeedd00d), ErrBadMagic, []string{"compatible", "preserved-memory-map"}, len(b)},
+		{"totalsize 20 short", put32(b, 4, uint32(len(b)-20)), ErrBadLayout, []string{"compatible", "preserved-memory-map"}, len(b)},
+		{"strings past totalsize", put32(b, 4, 0x70), ErrBadLayout, []string{"compatible", "preserved-memory-map"}, len(b)},
+		{"blob cut by 10", b[:len(b)-10], ErrTruncated, []string{"", "preserved-memory-map"}, len(b) - 10},
+		{"totalsize 20 short, blob cut by 10", put32(b, 4, uint32(len(b)-20))[:len(b)-10], ErrBadLayout, []string{"", "preserved-memory-map"}, len(b) - 10},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Parse(tc.blob); !errors.Is(err, tc.code) {
+				t.Errorf("strict: %v, want %v", err, tc.code)
+			}
+			tr, problems := ParseLenient(tc.blob)
+			if len(problems) == 0 || !errors.Is(problems[0], tc.code) {
+				t.Errorf("lenient problems %v, want %v first", problems, tc.code)
+			}
+			var names []string
+			for _, p := range tr.Root().Properties() {
+				names = append(names, p.Name)
+			}
+			if !slices.Equal(names, tc.names) || len(tr.Data) != tc.data {
+				t.Errorf("properties %q, %d bytes of data; want %q, %d", names, len(tr.Data), tc.names, tc.data)
+			}
+		})
 	}
 }

@@ -45,7 +45,9 @@ type nodeRec struct {
 
 // Tree is a parsed blob. It is read-only; values alias Data.
 type Tree struct {
-	// Data is the blob, cut to TotalSize when the header allows.
+	// Data is the blob, cut to TotalSize when the header allows. A
+	// lenient parse extends it past TotalSize to the end of a block that
+	// lies there (within the blob).
 	Data    []byte
 	Header  Header
 	Reserve []ReserveEntry

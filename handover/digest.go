@@ -25,8 +25,7 @@ func (s *State) ContentDigest(m phys.Memory, fs *FileState) (memfd.Digest, error
 
 // ComputeDigests fills Digest or DigestErr of every memfd file.
 func (s *State) ComputeDigests(m phys.Memory) {
-	for i := range s.Files {
-		fs := &s.Files[i]
+	for fs := range s.Files() {
 		if fs.Memfd == nil {
 			continue
 		}

@@ -172,6 +172,13 @@ func (e *Encoded) luo(a *phys.Allocator, root *kho.Root) error {
 		}
 		st.Sessions = append(st.Sessions, s)
 	}
+	for fi, fs := range spec.GlobalFiles {
+		f, err := e.file(a, fs)
+		if err != nil {
+			return fmt.Errorf("global file %d: %w", fi, err)
+		}
+		st.Files = append(st.Files, f)
+	}
 	for _, fl := range spec.FLBs {
 		st.FLBs = append(st.FLBs, luo.FLB{Name: fl.Name, Data: fl.Data, Count: fl.Count})
 	}

@@ -45,23 +45,18 @@ func randomSpec(r *rand.Rand, khoTag, luoTag, memfdTag string) *Spec {
 	if hasLiveupdateNumber(luoTag) {
 		s.LiveupdateNumber = r.Uint64N(100)
 	}
+	if luoTag == luo.TagRFC {
+		// L-RFC: files of the whole state, written in ascending token order.
+		for j := range r.IntN(5) {
+			s.GlobalFiles = append(s.GlobalFiles, randomFile(r, uint64(j*10+1+r.IntN(9)), memfdTag))
+		}
+		return s
+	}
 	files := has(luoTag, "luo_file_ser")
 	for i := range r.IntN(6) {
 		ss := SessionSpec{Name: fmt.Sprintf("s%d-%x", i, r.Uint32())}
 		for j := 0; files && j < r.IntN(5); j++ {
-			fs := FileSpec{Token: uint64(i*100 + j)}
-			if memfdTag != "" && r.IntN(4) != 0 {
-				fs.Memfd = &MemfdSpec{Size: r.Uint64N(5 * 4096), WithData: r.IntN(2) == 0}
-				if memfdTag != "M0" && memfdTag != "M1" {
-					fs.Memfd.Seals = uint32(r.IntN(32))
-				}
-				if r.IntN(3) == 0 {
-					fs.Memfd.Pos = r.Uint64N(4096)
-				}
-			} else {
-				fs.Handler, fs.Data = "iommufd-v1", r.Uint64()
-			}
-			ss.Files = append(ss.Files, fs)
+			ss.Files = append(ss.Files, randomFile(r, uint64(i*100+j), memfdTag))
 		}
 		s.Sessions = append(s.Sessions, ss)
 	}
@@ -69,6 +64,24 @@ func randomSpec(r *rand.Rand, khoTag, luoTag, memfdTag string) *Spec {
 		s.FLBs = append(s.FLBs, FLBSpec{Name: fmt.Sprintf("flb-%d", i), Data: r.Uint64(), Count: 1 + r.Uint64N(3)})
 	}
 	return s
+}
+
+// randomFile is a memfd (three times in four when memfdTag is set) or a
+// file of another handler.
+func randomFile(r *rand.Rand, token uint64, memfdTag string) FileSpec {
+	fs := FileSpec{Token: token}
+	if memfdTag == "" || r.IntN(4) == 0 {
+		fs.Handler, fs.Data = "iommufd-v1", r.Uint64()
+		return fs
+	}
+	fs.Memfd = &MemfdSpec{Size: r.Uint64N(5 * 4096), WithData: r.IntN(2) == 0}
+	if memfdTag != "M0" && memfdTag != "M1" {
+		fs.Memfd.Seals = uint32(r.IntN(32))
+	}
+	if r.IntN(3) == 0 {
+		fs.Memfd.Pos = r.Uint64N(4096)
+	}
+	return fs
 }
 
 // memfdFor returns the memfd generations a LUO generation can carry: L-feat
@@ -103,16 +116,14 @@ func TestCheckCombination(t *testing.T) {
 }
 
 // TestEncodeDecodeProperty checks decode(encode(s)) == s over random states
-// of every KHO core generation crossed with every LUO generation that keeps
-// sessions, and every memfd generation that LUO generation can carry.
+// of every KHO core generation crossed with every LUO generation (L-RFC
+// with its session-less files), and every memfd generation that LUO
+// generation can carry.
 func TestEncodeDecodeProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	khoTags := []string{"K1a", "K1b", "K2", "K3", "K4", "K-RFC-compat"}
 	runs, refused := 0, 0
 	for _, luoTag := range luo.EncodableGenerations() {
-		if luoTag == luo.TagRFC {
-			continue // L-RFC has global files, not sessions: covered by package luo
-		}
 		for _, memfdTag := range memfdFor(luoTag) {
 			for _, khoTag := range khoTags {
 				name := khoTag + "+" + luoTag + "+" + memfdTag

@@ -60,7 +60,7 @@ func TestWalkUnresolved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := st.Files[0].Memfd
+	f := st.Sessions[0].Files[0].Memfd
 	hole := phys.NewImage()
 	for _, r := range enc.Image.Ranges() {
 		if r.Start == f.Addr {
@@ -77,7 +77,7 @@ func TestWalkUnresolved(t *testing.T) {
 	if len(un) != 1 || un[0].Path != "LUO/sessions[0].files[0].data" || un[0].Addr != f.Addr || !errors.Is(un[0], phys.ErrUnresolved) {
 		t.Fatalf("unresolved = %v", un)
 	}
-	if st.Files[1].Memfd == nil || st.LUO == nil {
+	if st.Sessions[0].Files[1].Memfd == nil || st.LUO == nil {
 		t.Error("the rest of the state was not walked")
 	}
 }

@@ -27,6 +27,10 @@ type Spec struct {
 	// Sessions and FLBs make up the LUO state, in creation order.
 	Sessions []SessionSpec `json:"sessions,omitempty" yaml:"sessions,omitempty"`
 	FLBs     []FLBSpec     `json:"flbs,omitempty" yaml:"flbs,omitempty"`
+	// GlobalFiles are L-RFC's files, preserved by the whole state rather
+	// than a session, in ascending token order (the order its kernel
+	// writes them).
+	GlobalFiles []FileSpec `json:"files,omitempty" yaml:"files,omitempty"`
 	// Memblock lists reserve_mem regions for the memblock client.
 	Memblock []MemblockRegionSpec `json:"memblock,omitempty" yaml:"memblock,omitempty"`
 	// KexecMetadata adds the kexec-metadata client (K3 and later).
@@ -110,12 +114,16 @@ func (s *Spec) Normalize() {
 	if s.Base == 0 {
 		s.Base = DefaultBase
 	}
-	for i := range s.Sessions {
-		for j := range s.Sessions[i].Files {
-			if m := s.Sessions[i].Files[j].Memfd; m != nil {
+	normalize := func(files []FileSpec) {
+		for j := range files {
+			if m := files[j].Memfd; m != nil {
 				m.Folios = m.folioCount()
 			}
 		}
+	}
+	normalize(s.GlobalFiles)
+	for i := range s.Sessions {
+		normalize(s.Sessions[i].Files)
 	}
 }
 

@@ -1,6 +1,8 @@
 package handover
 
 import (
+	"iter"
+
 	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/luo"
@@ -22,6 +24,10 @@ type State struct {
 	// Memmap is the preserved-memory map (*kho.MemmapV1 or
 	// *kho.MemmapRadix), nil when it could not be read.
 	Memmap kho.Memmap
+	// MemmapIncomplete is set when parts of the map could not be read:
+	// Memmap and Preserved then hold a lower bound of the preserved
+	// blocks, and a page they do not list is unverified, not unpreserved.
+	MemmapIncomplete bool
 	// Preserved indexes the preserved blocks of Memmap.
 	Preserved *kho.Preserved
 	// Clients lists every KHO client node and how it was read.
@@ -29,9 +35,13 @@ type State struct {
 	// LUO is the LUO state, nil when the root has no LUO client or it could
 	// not be read.
 	LUO *luo.State
-	// Files holds one entry per LUO file, in session then file order,
-	// with its handler payload.
-	Files []FileState
+	// Sessions is the LUO state as a tree: one node per session of LUO,
+	// in serialization order, each with its files and their handler
+	// payloads.
+	Sessions []SessionState
+	// GlobalFiles are L-RFC's session-less files (luo.State.Files) with
+	// their handler payloads; nil for every other generation.
+	GlobalFiles []FileState
 	// Memblock, KexecMetadata and KhoTest are the other known clients.
 	Memblock      *kho.Memblock
 	KexecMetadata *kho.KexecMetadata
@@ -105,6 +115,7 @@ type Consumed struct {
 type Client struct {
 	Name    string
 	Addr    uint64 // physical address of the client's blob
+	HasAddr bool   // the root gave a readable pointer (Addr is 0 otherwise)
 	Size    uint64 // blob-size, or the length read (FDT totalsize)
 	HasSize bool   // the root carried blob-size
 	// Kind is "LUO", "memblock", "kexec-metadata", "kho_test", or
@@ -114,6 +125,33 @@ type Client struct {
 	Blob []byte
 	// Err is why the client could not be decoded, or nil.
 	Err error
+}
+
+// SessionState is one LUO session with its files' handler payloads.
+type SessionState struct {
+	// Session is the decoded session entry.
+	Session *luo.Session
+	// Files holds one node per file of Session, in file order.
+	Files []FileState
+}
+
+// Files yields every file of the state: L-RFC's global files first, then
+// each session's in session and file order.
+func (s *State) Files() iter.Seq[*FileState] {
+	return func(yield func(*FileState) bool) {
+		for i := range s.GlobalFiles {
+			if !yield(&s.GlobalFiles[i]) {
+				return
+			}
+		}
+		for i := range s.Sessions {
+			for j := range s.Sessions[i].Files {
+				if !yield(&s.Sessions[i].Files[j]) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // FileState is one preserved LUO file with its handler payload.

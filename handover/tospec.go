@@ -26,12 +26,13 @@ func (s *State) Spec(m phys.Memory) *Spec {
 	for _, fl := range s.LUO.FLBs {
 		spec.FLBs = append(spec.FLBs, FLBSpec{Name: fl.Name, Data: fl.Data, Count: fl.Count})
 	}
-	i := 0
-	for _, ls := range s.LUO.Sessions {
-		ss := SessionSpec{Name: ls.Name}
-		for range ls.Files {
-			ss.Files = append(ss.Files, fileSpec(&s.Files[i], m))
-			i++
+	for i := range s.GlobalFiles {
+		spec.GlobalFiles = append(spec.GlobalFiles, fileSpec(&s.GlobalFiles[i], m))
+	}
+	for _, sn := range s.Sessions {
+		ss := SessionSpec{Name: sn.Session.Name}
+		for i := range sn.Files {
+			ss.Files = append(ss.Files, fileSpec(&sn.Files[i], m))
 		}
 		spec.Sessions = append(spec.Sessions, ss)
 	}

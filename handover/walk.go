@@ -2,8 +2,8 @@ package handover
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/luoinspect/luoinspect/abi"
@@ -31,10 +31,10 @@ type Options struct {
 }
 
 // Walk decodes the whole handover state that the KHO root FDT root
-// describes, reading physical memory from m. It fails only when the root
-// itself cannot be read; every other problem (memory the source does not
-// hold, a malformed client) is recorded in State.Problems and the walk
-// goes on with what it can reach.
+// describes, reading physical memory from m. It fails only when nothing
+// of the root can be read; every other problem (a root that parses only
+// leniently, memory the source does not hold, a malformed client) is
+// recorded in State.Problems and the walk goes on with what it can reach.
 func Walk(root []byte, m phys.Memory, opts Options) (*State, error) {
 	r, err := kho.DecodeRoot(root)
 	if r == nil {
@@ -48,6 +48,7 @@ func Walk(root []byte, m phys.Memory, opts Options) (*State, error) {
 		w.client(sub)
 	}
 	w.detectMemfd()
+	w.crossCheck()
 	return w.s, nil
 }
 
@@ -57,27 +58,28 @@ type walker struct {
 	s    *State
 }
 
-// problem records err when it is a *phys.Error and wraps anything else.
+// problem records every problem err holds.
 func (w *walker) problem(err error) {
-	if err == nil {
-		return
-	}
-	var pe *phys.Error
-	if !errors.As(err, &pe) {
-		pe = phys.Errorf(phys.ErrMalformed, kho.RootPath, phys.NoAddr, -1, "%v", err)
-	}
-	w.s.Problems = append(w.s.Problems, pe)
+	w.s.Problems = append(w.s.Problems, phys.Flatten(err, kho.RootPath)...)
+}
+
+// assumed is the detection of a generation the user named: the bytes are
+// read as that generation whatever they say.
+func assumed(tag, flag string) abi.Detection {
+	return abi.Detection{Tag: tag, Confidence: abi.Assumed, Evidence: []string{"generation given by the user (" + flag + ")"}}
 }
 
 func (w *walker) detectKHO() {
 	d := &w.s.Detection.KHO
 	r := w.s.Root
+	tags := r.Generations()
 	if w.opts.KHO != "" {
-		*d = Component{Tag: w.opts.KHO, Confidence: Certain, Overridden: true,
-			Evidence: []string{"generation given by the user"}}
+		*d = assumed(w.opts.KHO, "--kho")
+		if !slices.Contains(tags, w.opts.KHO) {
+			d.Conflicts = append(d.Conflicts, fmt.Sprintf("the root's compatible %q is written by %s, not %s", r.Compatible, tagList(tags), w.opts.KHO))
+		}
 		return
 	}
-	tags := r.Generations()
 	d.Evidence = append(d.Evidence, fmt.Sprintf("root compatible %q", r.Compatible))
 	if len(r.SubCompatibles) > 0 {
 		d.Evidence = append(d.Evidence, fmt.Sprintf("sub-compatibles %s", strings.Join(r.SubCompatibles, ", ")))
@@ -87,10 +89,38 @@ func (w *walker) detectKHO() {
 		d.Evidence = append(d.Evidence, "no registry generation writes this compatible")
 		return
 	case 1:
-		d.Tag, d.Confidence = tags[0], Certain
+		d.Tag, d.Confidence = tags[0], abi.Certain
 	default:
 		// kho-v1: K1a and K1b differ only in bitmap size; memmap() decides.
-		d.Tag, d.Alternatives, d.Confidence = tags[len(tags)-1], tags[:len(tags)-1], Low
+		d.Tag, d.Alternatives, d.Confidence = tags[len(tags)-1], tags[:len(tags)-1], abi.Low
+	}
+}
+
+// problems counts problems for a conflict, pointing at their list.
+func problems(n int) string {
+	if n == 1 {
+		return "1 problem (see the problems)"
+	}
+	return fmt.Sprintf("%d problems (see the problems)", n)
+}
+
+// tagList names generation tags for a message, "no generation" for none.
+func tagList(tags []string) string {
+	if len(tags) == 0 {
+		return "no generation"
+	}
+	return strings.Join(tags, " and ")
+}
+
+// crossCheck records, as LUO detection conflicts, a combination of
+// generations no kernel writes.
+func (w *walker) crossCheck() {
+	d := &w.s.Detection
+	if d.KHO.Tag == "" || d.LUO.Tag == "" {
+		return
+	}
+	if err := CheckCombination(d.KHO.Tag, d.LUO.Tag, d.Memfd.Tag); err != nil {
+		d.LUO.Conflicts = append(d.LUO.Conflicts, strings.TrimPrefix(err.Error(), phys.ErrUnsupported.Error()+": "))
 	}
 }
 
@@ -125,21 +155,21 @@ func (w *walker) memmap() {
 	}
 	var mm kho.Memmap
 	var err error
-	if r.Base == "kho-v1" {
+	if chunkList(r, d) {
 		tag := ""
-		if d.Overridden {
+		if d.IsAssumed() {
 			tag = d.Tag
 		}
 		var v1 *kho.MemmapV1
 		v1, err = kho.DecodeMemmapV1(w.m, r.MemoryMap, tag)
 		if v1 != nil {
 			mm = v1
-			if !d.Overridden {
+			if !d.IsAssumed() {
 				d.Tag = v1.Tag
 				if v1.Ambiguous {
 					d.Evidence = append(d.Evidence, "the chunk list reads the same with 512-byte and 4096-byte bitmaps; read as K1b")
 				} else {
-					d.Alternatives, d.Confidence = nil, High
+					d.Alternatives, d.Confidence = nil, abi.High
 					d.Evidence = append(d.Evidence, fmt.Sprintf("the chunk list only makes sense with %s bitmaps", map[string]string{"K1a": "512-byte", "K1b": "4096-byte"}[v1.Tag]))
 				}
 			}
@@ -152,10 +182,44 @@ func (w *walker) memmap() {
 		}
 	}
 	w.problem(err)
-	if mm != nil && err == nil {
+	if err != nil && d.IsAssumed() {
+		d.Conflicts = append(d.Conflicts, fmt.Sprintf("read as the assumed %s, the preserved-memory map has %s", d.Tag, problems(len(phys.Flatten(err, kho.MemmapPath)))))
+	}
+	if mm != nil && (err == nil || partialFits(mm, w.m)) {
 		w.s.Memmap = mm
+		w.s.MemmapIncomplete = err != nil
 		w.s.Preserved = kho.NewPreserved(mm.Blocks())
 	}
+}
+
+// partialFits reports whether a map read only in part is worth indexing:
+// it listed some block, and no more than a bound derived from the memory
+// the source holds (a damaged map of hostile bytes can name millions of
+// blocks; a real one read in part names at most what its pages describe).
+func partialFits(mm kho.Memmap, m phys.Memory) bool {
+	var held uint64
+	for _, r := range m.Ranges() {
+		held += r.Size
+	}
+	limit := 4096 + 16*held/phys.PageSize
+	var n uint64
+	for range mm.Blocks() {
+		if n++; n > limit {
+			return false
+		}
+	}
+	return n > 0
+}
+
+// chunkList reports whether the memory map is read as kho-v1's chunk
+// list: the root's compatible says so, or the user assumed a kho-v1
+// generation.
+func chunkList(r *kho.Root, d *abi.Detection) bool {
+	if d.IsAssumed() {
+		g, ok := abi.Lookup(d.Tag)
+		return ok && slices.Contains(g.Compatibles, "kho-v1")
+	}
+	return r.Base == "kho-v1"
 }
 
 // clientKinds maps KHO node names to the decoders of this package.
@@ -164,30 +228,56 @@ var clientKinds = map[string]string{
 }
 
 func (w *walker) client(sub kho.Subtree) {
-	c := Client{Name: sub.Name, Addr: sub.Addr, Size: sub.Size, HasSize: sub.HasSize, Kind: clientKinds[sub.Name]}
+	c := Client{Name: sub.Name, Addr: sub.Addr, Size: sub.Size, HasSize: sub.HasSize, Kind: clientKinds[sub.Name],
+		HasAddr: sub.Err == nil || sub.Err.Check != kho.CheckClientPointer}
 	if c.Kind == "" {
 		c.Kind = "unknown"
 	}
-	path := kho.RootPath + "/" + sub.Name
-	c.Blob, c.Err = w.clientBlob(&c, path)
-	if c.Err == nil {
-		c.Err = w.decodeClient(&c)
+	defer func() { w.s.Clients = append(w.s.Clients, c) }()
+	if sub.Err != nil {
+		// DecodeRoot recorded it: the kernel refuses this client. With
+		// its pointer known, the blob is still shown.
+		c.Err = sub.Err
+		if sub.Addr == 0 {
+			return
+		}
 	}
-	w.problem(c.Err)
-	w.s.Clients = append(w.s.Clients, c)
+	var err error
+	if c.Blob, err = w.clientBlob(&c, kho.RootPath+"/"+sub.Name); err == nil && c.Blob != nil {
+		err = w.decodeClient(&c)
+	}
+	w.problem(err)
+	if c.Err == nil {
+		c.Err = err
+	}
 }
 
 // clientBlob returns a client's blob: from SubBlobs when given, else from
-// memory, sized by blob-size or by the FDT header.
+// memory, sized by blob-size or by the FDT header. A copied blob shorter
+// than its size is completed from memory; the kernel reads memory, so
+// when the source holds none the rest is unresolved, not malformed.
 func (w *walker) clientBlob(c *Client, path string) ([]byte, error) {
 	if b, ok := w.opts.SubBlobs[c.Name]; ok {
-		if !c.HasSize {
-			c.Size = uint64(len(b))
+		want := uint64(len(b))
+		if c.HasSize {
+			want = c.Size
+		} else if len(b) >= fdt.MinHeaderSize && binary.BigEndian.Uint32(b) == fdt.Magic {
+			want = max(want, uint64(binary.BigEndian.Uint32(b[4:])))
 		}
-		return b, nil
+		c.Size = want
+		if uint64(len(b)) >= want {
+			return b, nil
+		}
+		if c.Addr != 0 {
+			if full, err := phys.Read(w.m, c.Addr, want, path); err == nil {
+				return full, nil
+			}
+		}
+		return nil, phys.Errorf(phys.ErrUnresolved, path, c.Addr, int64(len(b)),
+			"the copied blob holds %d of its %d bytes and the source has no memory to read the rest from", len(b), want)
 	}
 	if c.Addr == 0 {
-		return nil, phys.Errorf(phys.ErrMalformed, path, 0, -1, "client blob address is 0")
+		return nil, phys.Errorf(phys.ErrMalformed, path, 0, -1, "client blob address is 0").With(kho.CheckClientAddrZero)
 	}
 	if !c.HasSize {
 		hdr, err := phys.Read(w.m, c.Addr, fdt.MinHeaderSize, path)
@@ -195,7 +285,10 @@ func (w *walker) clientBlob(c *Client, path string) ([]byte, error) {
 			return nil, err
 		}
 		if binary.BigEndian.Uint32(hdr) != fdt.Magic {
-			return nil, phys.Errorf(phys.ErrMalformed, path, c.Addr, 0, "no blob-size and no FDT magic: the blob length is unknown")
+			if c.Err != nil {
+				return nil, nil // the missing blob-size is the problem already recorded
+			}
+			return nil, phys.Errorf(phys.ErrMalformed, path, c.Addr, 0, "no blob-size and no FDT magic: the blob length is unknown").With(kho.CheckClientSize)
 		}
 		c.Size = uint64(binary.BigEndian.Uint32(hdr[4:]))
 	}
@@ -218,20 +311,26 @@ func (w *walker) decodeClient(c *Client) error {
 }
 
 func (w *walker) luo(c *Client) error {
-	d := &w.s.Detection.LUO
 	if w.opts.Stage > abi.StageHandover && w.luoConsumed(c) {
 		return nil
 	}
+	d := &w.s.Detection.LUO
+	det, derr := luo.Detect(c.Blob, w.m, w.s.Detection.KHO.Tag)
 	gen := w.opts.LUO
-	if gen != "" {
-		*d = Component{Tag: gen, Confidence: Certain, Overridden: true, Evidence: []string{"generation given by the user"}}
-	} else {
-		tag, evidence, err := luo.Detect(c.Blob, w.m)
-		d.Tag, d.Evidence, d.Confidence = tag, evidence, High
-		if err != nil {
-			return err
+	if gen == "" {
+		*d = det
+		if derr != nil {
+			return derr
 		}
-		gen = tag
+		gen = det.Tag
+	} else {
+		*d = assumed(gen, "--luo")
+		switch {
+		case derr != nil:
+			d.Conflicts = append(d.Conflicts, fmt.Sprintf("the blob detects as no generation (%v)", derr))
+		case det.Tag != gen:
+			d.Conflicts = append(d.Conflicts, fmt.Sprintf("the blob detects as %s (%s confidence)", det.Tag, det.Confidence))
+		}
 	}
 	var st *luo.State
 	var err error
@@ -240,26 +339,32 @@ func (w *walker) luo(c *Client) error {
 	} else {
 		st, err = luo.DecodeAt(w.m, c.Addr, c.Size, gen)
 	}
+	if err != nil && d.IsAssumed() {
+		d.Conflicts = append(d.Conflicts, fmt.Sprintf("read as the assumed %s, the blob has %s", gen, problems(len(phys.Flatten(err, luoPath)))))
+	}
 	w.s.LUO = st
 	if st != nil {
-		w.files(st)
+		w.tree(st)
 	}
 	return err
 }
+
+// luoPath is the path prefix of LUO problems.
+const luoPath = "LUO"
 
 // luoConsumed reports whether the receiving kernel has freed the LUO blob
 // by the walk's stage. The blob is read for its generation while it still
 // decodes; once the kernel reused the page it no longer does, and the
 // generation is the one released LUO generation whose kernels free it.
 func (w *walker) luoConsumed(c *Client) bool {
-	d := &w.s.Detection.LUO
-	tag := w.opts.LUO
-	evidence := []string{"generation given by the user"}
-	if tag == "" {
+	var d abi.Detection
+	if w.opts.LUO != "" {
+		d = assumed(w.opts.LUO, "--luo")
+	} else {
 		var err error
-		tag, evidence, err = luo.Detect(c.Blob, w.m)
-		if err != nil || !consumesBlob(tag) {
-			tag, evidence = "", nil
+		d, err = luo.Detect(c.Blob, w.m, w.s.Detection.KHO.Tag)
+		if err != nil || !consumesBlob(d.Tag) {
+			tag := ""
 			for _, g := range abi.All() {
 				if g.Component == abi.ComponentLUO && g.Status == abi.StatusReleased && consumesBlob(g.Tag) {
 					if tag != "" {
@@ -268,13 +373,17 @@ func (w *walker) luoConsumed(c *Client) bool {
 					tag = g.Tag
 				}
 			}
-			evidence = []string{fmt.Sprintf("the blob no longer decodes (%v); %s is the released generation whose kernels free it at boot", err, tag)}
+			d = abi.Detection{Tag: tag, Confidence: abi.Low, Evidence: []string{
+				fmt.Sprintf("the blob no longer decodes (%v); %s is the released generation whose kernels free it at boot", err, tag)}}
 		}
 	}
-	if tag == "" || !w.consumed(tag, abi.PartBlob, ConsumedLUO, c.Addr) {
+	if d.Tag == "" || !w.consumed(d.Tag, abi.PartBlob, ConsumedLUO, c.Addr) {
 		return false
 	}
-	*d = Component{Tag: tag, Confidence: Low, Overridden: w.opts.LUO != "", Evidence: evidence}
+	if !d.IsAssumed() {
+		d.Confidence = abi.Low
+	}
+	w.s.Detection.LUO = d
 	return true
 }
 
@@ -287,45 +396,61 @@ func consumesBlob(tag string) bool {
 	return ok
 }
 
-// files decodes the handler payload of every LUO file.
-func (w *walker) files(st *luo.State) {
-	add := func(session string, f *luo.File) {
-		fs := FileState{Session: session, File: f, Handler: f.Compatible}
-		if fs.Handler == "" {
-			fs.Handler = f.HandlerName
-		}
-		if strings.HasPrefix(fs.Handler, "memfd") {
-			path := f.Path + ".data"
-			if w.opts.Memfd != "" {
-				fs.Memfd, fs.Err = memfd.DecodeAs(w.m, f.Data, w.opts.Memfd, path)
-			} else {
-				fs.Memfd, fs.Err = memfd.Decode(w.m, f.Data, fs.Handler, path)
-			}
-			w.problem(fs.Err)
-		}
-		w.s.Files = append(w.s.Files, fs)
-	}
+// tree builds the state tree of st: each session with its files, L-RFC's
+// global files, every file with its decoded handler payload.
+func (w *walker) tree(st *luo.State) {
 	for i := range st.Files {
-		add("", &st.Files[i])
+		w.s.GlobalFiles = append(w.s.GlobalFiles, w.file("", &st.Files[i]))
 	}
-	for si := range st.Sessions {
-		s := &st.Sessions[si]
-		for fi := range s.Files {
-			add(s.Name, &s.Files[fi])
+	for i := range st.Sessions {
+		s := &st.Sessions[i]
+		node := SessionState{Session: s}
+		for j := range s.Files {
+			node.Files = append(node.Files, w.file(s.Name, &s.Files[j]))
 		}
+		w.s.Sessions = append(w.s.Sessions, node)
 	}
+}
+
+// file decodes the handler payload of one LUO file: memfd payloads by
+// their generation, every other handler's payload stays raw.
+func (w *walker) file(session string, f *luo.File) FileState {
+	fs := FileState{Session: session, File: f, Handler: f.Compatible}
+	if fs.Handler == "" {
+		fs.Handler = f.HandlerName
+	}
+	if !strings.HasPrefix(fs.Handler, "memfd") {
+		return fs // another handler's payload stays raw
+	}
+	path := f.Path + ".data"
+	if w.opts.Memfd != "" {
+		fs.Memfd, fs.Err = memfd.DecodeAs(w.m, f.Data, w.opts.Memfd, path)
+	} else {
+		fs.Memfd, fs.Err = memfd.Decode(w.m, f.Data, fs.Handler, path)
+	}
+	w.problem(fs.Err)
+	return fs
 }
 
 // detectMemfd summarises the generations of the memfd payloads.
 func (w *walker) detectMemfd() {
 	d := &w.s.Detection.Memfd
 	if w.opts.Memfd != "" {
-		*d = Component{Tag: w.opts.Memfd, Confidence: Certain, Overridden: true, Evidence: []string{"generation given by the user"}}
+		*d = assumed(w.opts.Memfd, "--memfd")
+		failed := 0
+		for f := range w.s.Files() {
+			if f.Err != nil {
+				failed++
+			}
+		}
+		if failed > 0 {
+			d.Conflicts = append(d.Conflicts, fmt.Sprintf("read as the assumed %s, %d of the memfd payloads do not decode (see the problems)", d.Tag, failed))
+		}
 		return
 	}
 	seen := map[string]bool{}
-	d.Confidence = High
-	for _, f := range w.s.Files {
+	d.Confidence = abi.High
+	for f := range w.s.Files() {
 		if f.Memfd == nil {
 			continue
 		}
@@ -335,7 +460,7 @@ func (w *walker) detectMemfd() {
 				d.Tag = f.Memfd.Generation
 			} else {
 				d.Alternatives = append(d.Alternatives, f.Memfd.Generation)
-				d.Confidence = Low
+				d.Confidence = abi.Low
 			}
 			d.Evidence = append(d.Evidence, fmt.Sprintf("%s: %s", f.File.Path, f.Memfd.Reason))
 		}
@@ -343,7 +468,7 @@ func (w *walker) detectMemfd() {
 			if !seen[alt] {
 				seen[alt] = true
 				d.Alternatives = append(d.Alternatives, alt)
-				d.Confidence = Low
+				d.Confidence = abi.Low
 			}
 		}
 	}

@@ -148,7 +148,7 @@ func FuzzWalk(f *testing.F) {
 		}
 		_ = st.Spec(img)
 		batch := make([]memfd.Folio, 256)
-		for _, fs := range st.Files {
+		for fs := range st.Files() {
 			if fs.Memfd == nil {
 				continue
 			}

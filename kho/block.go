@@ -39,9 +39,14 @@ func BlockCapacity(entrySize int) int {
 
 // ReadBlocks follows the block chain that starts at head (0 is an empty
 // chain) and returns its blocks in chain order. Like the kernel it refuses
-// a cycle, more than KHO_MAX_BLOCKS blocks, and a block whose count is 0 or
-// larger than its capacity; unlike the kernel it names the block, its
-// address and the offending field.
+// a cycle or more than KHO_MAX_BLOCKS blocks (CheckBlockChain), and a block
+// whose count is 0 or larger than its capacity (CheckBlockCount); unlike
+// the kernel it names the block, its address and the offending field.
+//
+// A chain cannot be followed past a problem, so ReadBlocks stops at the
+// first one and returns it together with the blocks before it (never the
+// offending block): the blocks are then a prefix of the chain. Memory the
+// source does not hold is a phys.ErrUnresolved problem without a check.
 func ReadBlocks(m phys.Memory, head uint64, entrySize int, path string) ([]Block, error) {
 	capacity := uint64(BlockCapacity(entrySize))
 	seen := map[uint64]int{}
@@ -49,10 +54,10 @@ func ReadBlocks(m phys.Memory, head uint64, entrySize int, path string) ([]Block
 	for addr := head; addr != 0; {
 		bpath := fmt.Sprintf("%s.block[%d]", path, len(blocks))
 		if prev, ok := seen[addr]; ok {
-			return blocks, phys.Errorf(phys.ErrCycle, bpath, addr, -1, "chain returns to block[%d]", prev)
+			return blocks, phys.Errorf(phys.ErrCycle, bpath, addr, -1, "chain returns to block[%d]", prev).With(CheckBlockChain)
 		}
 		if len(blocks) == maxBlockChain {
-			return blocks, phys.Errorf(phys.ErrLimit, bpath, addr, -1, "chain is longer than KHO_MAX_BLOCKS (%d)", maxBlockChain)
+			return blocks, phys.Errorf(phys.ErrLimit, bpath, addr, -1, "chain is longer than KHO_MAX_BLOCKS (%d)", maxBlockChain).With(CheckBlockChain)
 		}
 		data, err := phys.Read(m, addr, blockSize, bpath)
 		if err != nil {
@@ -61,7 +66,7 @@ func ReadBlocks(m phys.Memory, head uint64, entrySize int, path string) ([]Block
 		b := Block{Addr: addr, Next: blockNext.Uint(data), Count: blockCount.Uint(data), Data: data}
 		if b.Count == 0 || b.Count > capacity {
 			return blocks, phys.Errorf(phys.ErrMalformed, bpath+".count", addr, int64(blockCount.Offset),
-				"count %d is outside [1, %d]", b.Count, capacity)
+				"count %d is outside [1, %d]", b.Count, capacity).With(CheckBlockCount)
 		}
 		seen[addr] = len(blocks)
 		blocks = append(blocks, b)

@@ -15,5 +15,12 @@
 // only through [phys.Read] (which refuses reads the source cannot hold),
 // bound every chain by what the source holds, detect cycles, and report
 // every failure as a *phys.Error whose path names the place, for example
-// "KHO/LUO.preserved-data" or "KHO/preserved-memory-map/chunk[3].bitmap[7]".
+// "KHO/LUO.preserved-data" or "KHO/preserved-memory-map/chunk[3].bitmap[7]",
+// and whose Check names the check it failed (see checks.go; problems about
+// memory the source does not hold wrap phys.ErrUnresolved instead).
+//
+// The root and memory-map decoders go on after a problem and return what
+// they could read together with every problem, joined with errors.Join
+// (phys.Flatten lists them); the chain readers stop at the first problem
+// and return the chain read before it.
 package kho

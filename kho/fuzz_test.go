@@ -31,12 +31,16 @@ func fuzzImage(data []byte) *phys.Image {
 	return img
 }
 
+// checkPhysError checks a decoder's error: a *phys.Error or an
+// errors.Join of them, each naming its check unless it is about
+// unresolved memory.
 func checkPhysError(t *testing.T, err error) {
 	t.Helper()
 	var pe *phys.Error
 	if !errors.As(err, &pe) {
 		t.Fatalf("error %v (%T) is not a *phys.Error", err, err)
 	}
+	checkProblems(t, err)
 }
 
 // checkBlocks walks a decoded map and checks every block against an index
@@ -65,6 +69,20 @@ func FuzzDecodeRoot(f *testing.F) {
 		r, err := DecodeRoot(blob)
 		if err != nil {
 			checkPhysError(t, err)
+			if r == nil {
+				return
+			}
+			// A partial root: every client's Err is among the problems.
+			listed := map[*phys.Error]bool{}
+			for _, pe := range phys.Flatten(err, "") {
+				listed[pe] = true
+			}
+			for _, s := range r.Subtrees {
+				if s.Err != nil && !listed[s.Err] && len(listed) < maxProblems {
+					t.Fatalf("client %q: Err %v is not in the returned error", s.Name, s.Err)
+				}
+			}
+			r.Generations()
 			return
 		}
 		again, _, err := EncodeRoot(r)
@@ -102,9 +120,11 @@ func FuzzMemmapV1(f *testing.F) {
 		mm, err := DecodeMemmapV1(fuzzImage(data[2:]), pa, tag)
 		if err != nil {
 			checkPhysError(t, err)
-			return
 		}
-		checkBlocks(t, mm)
+		if mm == nil {
+			t.Fatalf("no map (%v)", err)
+		}
+		checkBlocks(t, mm) // what a partial map holds must be valid too
 	})
 }
 
@@ -122,9 +142,11 @@ func FuzzMemmapRadix(f *testing.F) {
 		mm, err := DecodeMemmapRadix(fuzzImage(data[1:]), pa)
 		if err != nil {
 			checkPhysError(t, err)
-			return
 		}
-		checkBlocks(t, mm)
+		if mm == nil {
+			t.Fatalf("no map (%v)", err)
+		}
+		checkBlocks(t, mm) // what a partial map holds must be valid too
 	})
 }
 

@@ -43,7 +43,7 @@ type KhoData struct {
 func DecodeKhoData(b []byte) (KhoData, error) {
 	if len(b) != khoData.Size {
 		return KhoData{}, phys.Errorf(phys.ErrMalformed, KhoDataPath, phys.NoAddr, int64(min(len(b), khoData.Size)),
-			"payload is %d bytes, want %d", len(b), khoData.Size)
+			"payload is %d bytes, want %d", len(b), khoData.Size).With(CheckBootHandoff)
 	}
 	return KhoData{
 		FDTAddr:     khoDataFDTAddr.Uint(b),
@@ -76,7 +76,7 @@ type Scratch struct {
 func DecodeScratch(b []byte) ([]Scratch, error) {
 	if r := len(b) % scratchEntry.Size; r != 0 {
 		return nil, phys.Errorf(phys.ErrMalformed, ScratchPath, phys.NoAddr, int64(len(b)-r),
-			"array of %d bytes ends with a partial %d-byte entry", len(b), scratchEntry.Size)
+			"array of %d bytes ends with a partial %d-byte entry", len(b), scratchEntry.Size).With(CheckBootHandoff)
 	}
 	out := make([]Scratch, len(b)/scratchEntry.Size)
 	for i := range out {
@@ -108,8 +108,10 @@ func ReadScratch(m phys.Memory, d KhoData) ([]Scratch, error) {
 }
 
 // ReadRoot reads size bytes at addr (the root page: fdt_size of the boot
-// handoff) and decodes the KHO root, giving errors the physical address
-// of the offending byte.
+// handoff) and decodes the KHO root as DecodeRoot does, giving every
+// problem (in the returned error and in each Subtree's Err) the physical
+// address of the offending byte. It returns a nil Root when the bytes
+// cannot be read or DecodeRoot reads nothing.
 func ReadRoot(m phys.Memory, addr, size uint64) (*Root, error) {
 	b, err := phys.Read(m, addr, size, RootPath)
 	if err != nil {
@@ -119,13 +121,15 @@ func ReadRoot(m phys.Memory, addr, size uint64) (*Root, error) {
 	return r, atAddr(err, addr)
 }
 
-// atAddr gives a blob decoder's *phys.Error the physical address of its
-// offset when the blob sits at base.
+// atAddr gives each *phys.Error inside a blob decoder's error the physical
+// address of its offset when the blob sits at base. The decoder's errors
+// are its own, so they are updated in place (a Subtree's Err is the same
+// value as its entry in the joined error).
 func atAddr(err error, base uint64) error {
-	if e, ok := err.(*phys.Error); ok && e.Addr == phys.NoAddr && e.Offset >= 0 {
-		c := *e
-		c.Addr = base + uint64(e.Offset)
-		return &c
+	for _, e := range phys.Flatten(err, RootPath) {
+		if e.Addr == phys.NoAddr && e.Offset >= 0 {
+			e.Addr = base + uint64(e.Offset)
+		}
 	}
 	return err
 }

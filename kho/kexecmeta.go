@@ -33,25 +33,25 @@ type KexecMetadata struct {
 // receiving kernel's checks in its order: at least 4 bytes, version 1
 // (phys.ErrUnsupported otherwise), at least 73 bytes. It also refuses a
 // previous_release without a NUL. Bytes past 73 are ignored, as in the
-// kernel.
+// kernel. Every error is a *phys.Error with CheckKexecMetadata.
 func DecodeKexecMetadata(b []byte) (*KexecMetadata, error) {
 	if len(b) < kexecMetaVersion.End() {
 		return nil, phys.Errorf(phys.ErrMalformed, KexecMetadataPath, phys.NoAddr, 0,
-			"blob of %d bytes cannot hold the version", len(b))
+			"blob of %d bytes cannot hold the version", len(b)).With(CheckKexecMetadata)
 	}
 	k := &KexecMetadata{Version: uint32(kexecMetaVersion.Uint(b))}
 	if uint64(k.Version) != kexecMetaVersion1 {
 		return nil, phys.Errorf(phys.ErrUnsupported, KexecMetadataPath+".version", phys.NoAddr, int64(kexecMetaVersion.Offset),
-			"version %d, want %d", k.Version, kexecMetaVersion1)
+			"version %d, want %d", k.Version, kexecMetaVersion1).With(CheckKexecMetadata)
 	}
 	if len(b) < kexecMeta.Size {
 		return nil, phys.Errorf(phys.ErrMalformed, KexecMetadataPath, phys.NoAddr, int64(len(b)),
-			"blob of %d bytes is shorter than the %d-byte struct", len(b), kexecMeta.Size)
+			"blob of %d bytes is shorter than the %d-byte struct", len(b), kexecMeta.Size).With(CheckKexecMetadata)
 	}
 	s, terminated, _ := kexecMetaRelease.CString(b)
 	if !terminated {
 		return nil, phys.Errorf(phys.ErrMalformed, KexecMetadataPath+".previous_release", phys.NoAddr,
-			int64(kexecMetaRelease.Offset), "release string has no NUL")
+			int64(kexecMetaRelease.Offset), "release string has no NUL").With(CheckKexecMetadata)
 	}
 	k.PreviousRelease = s
 	k.KexecCount = uint32(kexecMetaCount.Uint(b))

@@ -2,6 +2,7 @@ package kho
 
 import (
 	"encoding/binary"
+	"errors"
 	"strings"
 
 	"github.com/luoinspect/luoinspect/abi"
@@ -32,16 +33,19 @@ type KhoTest struct {
 // DecodeKhoTest decodes a kho_test FDT with the module's checks: the
 // compatible (phys.ErrUnsupported on a mismatch), the magic, and the
 // exact length of every property. The u32 values are read in CPU
-// (little-endian) order, which is presumed, not confirmed.
+// (little-endian) order, which is presumed, not confirmed. Every error is
+// a *phys.Error with CheckKhoTest; it stops at the first and then returns
+// a nil KhoTest.
 func DecodeKhoTest(blob []byte) (*KhoTest, error) {
 	t, err := fdt.Parse(blob)
 	if err != nil {
-		return nil, fdtErr(KhoTestPath, err)
+		return nil, fdtErr(KhoTestPath, err, CheckKhoTest)
 	}
 	kt := &KhoTest{Tree: t}
 	root := t.Root()
-	if kt.Compatible, err = compatibleOf(root, KhoTestPath, khoTestRoot.Compatible); err != nil {
-		return nil, err
+	var perr *phys.Error
+	if kt.Compatible, perr = compatibleOf(root, KhoTestPath, khoTestRoot.Compatible, CheckKhoTest); perr != nil {
+		return nil, perr
 	}
 	// Every non-string property of both registry nodes, length-checked.
 	props := map[string][]byte{}
@@ -49,7 +53,7 @@ func DecodeKhoTest(blob []byte) (*KhoTest, error) {
 		path := KhoTestPath + strings.TrimSuffix(spec.Path, "/")
 		n, ok := t.Lookup(spec.Path)
 		if !ok {
-			return nil, rootErr(phys.ErrMalformed, path, -1, "no %s node", spec.Path)
+			return nil, rootErr(phys.ErrMalformed, path, -1, "no %s node", spec.Path).With(CheckKhoTest)
 		}
 		for _, ps := range spec.Props {
 			if ps.Kind == abi.PropString {
@@ -57,11 +61,11 @@ func DecodeKhoTest(blob []byte) (*KhoTest, error) {
 			}
 			p, ok := n.Property(ps.Name)
 			if !ok {
-				return nil, rootErr(phys.ErrMalformed, path+"."+ps.Name, n.Offset(), "node has no %s", ps.Name)
+				return nil, rootErr(phys.ErrMalformed, path+"."+ps.Name, n.Offset(), "node has no %s", ps.Name).With(CheckKhoTest)
 			}
 			if len(p.Value) != ps.Size {
 				return nil, rootErr(phys.ErrMalformed, path+"."+ps.Name, p.ValueOffset(),
-					"value is %d bytes, want %d", len(p.Value), ps.Size)
+					"value is %d bytes, want %d", len(p.Value), ps.Size).With(CheckKhoTest)
 			}
 			props[ps.Name] = p.Value
 		}
@@ -70,11 +74,15 @@ func DecodeKhoTest(blob []byte) (*KhoTest, error) {
 	if uint64(kt.Magic) != khoTestMagicValue {
 		p, _ := root.Property("magic")
 		return nil, rootErr(phys.ErrMalformed, KhoTestPath+".magic", p.ValueOffset(),
-			"magic 0x%x, want 0x%x", kt.Magic, khoTestMagicValue)
+			"magic 0x%x, want 0x%x", kt.Magic, khoTestMagicValue).With(CheckKhoTest)
 	}
 	kt.NrFolios = binary.LittleEndian.Uint32(props["nr_folios"])
 	kt.Csum = binary.LittleEndian.Uint32(props["csum"])
 	if kt.FoliosInfo, err = DecodeVmalloc(props["folios_info"], KhoTestPath+"/data.folios_info"); err != nil {
+		var pe *phys.Error
+		if errors.As(err, &pe) {
+			pe.With(CheckKhoTest) // a kho_test problem, not a vmalloc chain one
+		}
 		return nil, err
 	}
 	return kt, nil

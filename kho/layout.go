@@ -59,7 +59,8 @@ type budget struct {
 func newBudget(m phys.Memory) *budget { return &budget{left: heldBytes(m)} }
 
 // read reads n bytes at addr after charging them; it fails with ErrLimit
-// when the budget is spent. Memory the source does not hold is reported
+// (CheckMemmap: only the memory-map decoders keep a budget) when the
+// budget is spent. Memory the source does not hold is reported
 // as unresolved first: it cannot be what exhausted the budget.
 func (b *budget) read(m phys.Memory, addr, n uint64, path string) ([]byte, error) {
 	if !phys.Holds(m, addr, n) {
@@ -67,7 +68,7 @@ func (b *budget) read(m phys.Memory, addr, n uint64, path string) ([]byte, error
 	}
 	if n > b.left {
 		return nil, phys.Errorf(phys.ErrLimit, path, addr, -1,
-			"reading %d more bytes would exceed the %d bytes the source holds (shared or overlapping pages)", n, b.left)
+			"reading %d more bytes would exceed the %d bytes the source holds (shared or overlapping pages)", n, b.left).With(CheckMemmap)
 	}
 	data, err := phys.Read(m, addr, n, path)
 	if err != nil {

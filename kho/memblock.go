@@ -54,30 +54,32 @@ type MemblockRegion struct {
 }
 
 // DecodeMemblock decodes a memblock client FDT. Errors are *phys.Error
-// with paths like "memblock/trace.start" and the value's byte offset; a
-// root or region compatible other than memblock-v1 / reserve-mem-v1 wraps
-// phys.ErrUnsupported.
+// with CheckMemblock, paths like "memblock/trace.start" and the value's
+// byte offset; a root or region compatible other than memblock-v1 /
+// reserve-mem-v1 wraps phys.ErrUnsupported. It stops at the first problem
+// and then returns a nil Memblock.
 func DecodeMemblock(blob []byte) (*Memblock, error) {
 	t, err := fdt.Parse(blob)
 	if err != nil {
-		return nil, fdtErr(MemblockPath, err)
+		return nil, fdtErr(MemblockPath, err, CheckMemblock)
 	}
 	mb := &Memblock{Tree: t}
 	root := t.Root()
-	if mb.Compatible, err = compatibleOf(root, MemblockPath, memblockCompatible); err != nil {
-		return nil, err
+	var perr *phys.Error
+	if mb.Compatible, perr = compatibleOf(root, MemblockPath, memblockCompatible, CheckMemblock); perr != nil {
+		return nil, perr
 	}
 	for n := range root.Children() {
 		path := MemblockPath + "/" + n.Name()
 		r := MemblockRegion{Name: n.Name()}
-		if r.Compatible, err = compatibleOf(n, path, regionCompatible); err != nil {
-			return nil, err
+		if r.Compatible, perr = compatibleOf(n, path, regionCompatible, CheckMemblock); perr != nil {
+			return nil, perr
 		}
-		if r.Start, err = requiredU64(n, path, propRegionStart); err != nil {
-			return nil, err
+		if r.Start, perr = requiredU64(n, path, propRegionStart, CheckMemblock); perr != nil {
+			return nil, perr
 		}
-		if r.Size, err = requiredU64(n, path, propRegionSize); err != nil {
-			return nil, err
+		if r.Size, perr = requiredU64(n, path, propRegionSize, CheckMemblock); perr != nil {
+			return nil, perr
 		}
 		mb.Regions = append(mb.Regions, r)
 	}
@@ -85,29 +87,30 @@ func DecodeMemblock(blob []byte) (*Memblock, error) {
 }
 
 // compatibleOf reads a node's single-string compatible and checks it
-// against want (ErrUnsupported on a mismatch).
-func compatibleOf(n fdt.Node, path, want string) (string, error) {
+// against want (ErrUnsupported on a mismatch); problems carry check c.
+func compatibleOf(n fdt.Node, path, want string, c phys.Check) (string, *phys.Error) {
 	p, ok := n.Property(propCompatible)
 	if !ok {
-		return "", rootErr(phys.ErrMalformed, path+"."+propCompatible, n.Offset(), "node has no compatible")
+		return "", rootErr(phys.ErrMalformed, path+"."+propCompatible, n.Offset(), "node has no compatible").With(c)
 	}
 	s, err := p.String()
 	if err != nil {
-		return "", rootErr(phys.ErrMalformed, path+"."+propCompatible, p.ValueOffset(), "not a single string")
+		return "", rootErr(phys.ErrMalformed, path+"."+propCompatible, p.ValueOffset(), "not a single string").With(c)
 	}
 	if s != want {
-		return s, rootErr(phys.ErrUnsupported, path+"."+propCompatible, p.ValueOffset(), "compatible %q, want %q", s, want)
+		return s, rootErr(phys.ErrUnsupported, path+"."+propCompatible, p.ValueOffset(), "compatible %q, want %q", s, want).With(c)
 	}
 	return s, nil
 }
 
-// requiredU64 reads a mandatory 8-byte little-endian property.
-func requiredU64(n fdt.Node, path, name string) (uint64, error) {
+// requiredU64 reads a mandatory 8-byte little-endian property; problems
+// carry check c.
+func requiredU64(n fdt.Node, path, name string, c phys.Check) (uint64, *phys.Error) {
 	p, ok := n.Property(name)
 	if !ok {
-		return 0, rootErr(phys.ErrMalformed, path+"."+name, n.Offset(), "node has no %s", name)
+		return 0, rootErr(phys.ErrMalformed, path+"."+name, n.Offset(), "node has no %s", name).With(c)
 	}
-	return u64Prop(p, path+"."+name)
+	return u64Prop(p, path+"."+name, c)
 }
 
 // Encode writes the FDT as mm/memblock.c does (sequential-write mode in

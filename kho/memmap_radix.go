@@ -1,6 +1,8 @@
 package kho
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"iter"
 	"math/bits"
@@ -87,47 +89,75 @@ type radixWalk struct {
 	seen     map[uint64]string
 	maxPages uint64
 	mm       *MemmapRadix
+	probs    *problems
+	// stop is set once the walk has read as many pages or bytes as the
+	// source holds: every further page would be refused too.
+	stop bool
 }
 
 // DecodeMemmapRadix reads the radix tree whose root table is at root.
 // Unlike the kernel it refuses a root of 0, a table entry whose keys
 // cannot carry a valid order marker (root index above 3), a leaf bit that
 // decodes to no valid (address, order), a page reached twice (a cycle or
-// a shared subtree), and more pages than the source holds.
+// a shared subtree), and more pages than the source holds. Each such
+// problem carries CheckMemmap; memory the source does not hold is a
+// phys.ErrUnresolved problem without a check.
+//
+// It goes on after a problem: a table or leaf that is unresolved, reached
+// twice or refused is skipped with its subtree and the other branches are
+// still walked; a leaf bit without a valid order marker is left out of the
+// leaf (whose Bits are then a cleared copy). The walk stops at the page
+// limit. The returned error is then nil, the single problem, or the
+// errors.Join of all of them (capped at 1000 plus one phys.ErrLimit
+// problem counting the rest). Whenever it is non-nil the map is
+// incomplete and its blocks are a lower bound of the preserved memory.
+// The map is never nil.
 func DecodeMemmapRadix(m phys.Memory, root uint64) (*MemmapRadix, error) {
 	if root == 0 {
-		return nil, phys.Errorf(phys.ErrMalformed, MemmapPath, 0, -1, "the radix root is 0")
+		return &MemmapRadix{}, phys.Errorf(phys.ErrMalformed, MemmapPath, 0, -1, "the radix root is 0").With(CheckMemmap)
 	}
 	w := &radixWalk{
 		m: m, bud: newBudget(m), seen: map[uint64]string{},
 		maxPages: heldBytes(m) / abi.PageSize, mm: &MemmapRadix{Root: root},
+		probs: &problems{path: MemmapPath, check: CheckMemmap},
 	}
-	if err := w.table(root, radixTopLevel, 0, MemmapPath+"/root"); err != nil {
-		return nil, err
-	}
-	return w.mm, nil
+	w.table(root, radixTopLevel, 0, MemmapPath+"/root")
+	return w.mm, w.probs.err()
 }
 
-// visit reads one tree page after the cycle and size checks.
-func (w *radixWalk) visit(addr uint64, size int, path string) ([]byte, error) {
+// visit reads one tree page after the cycle and size checks; ok is false,
+// with the problem recorded, when the page is not to be walked.
+func (w *radixWalk) visit(addr uint64, size int, path string) ([]byte, bool) {
+	if w.stop {
+		return nil, false
+	}
 	if prev, ok := w.seen[addr]; ok {
-		return nil, phys.Errorf(phys.ErrCycle, path, addr, -1, "page already reached as %s", prev)
+		w.probs.add(phys.Errorf(phys.ErrCycle, path, addr, -1, "page already reached as %s", prev).With(CheckMemmap))
+		return nil, false
 	}
 	if uint64(len(w.seen)) >= w.maxPages && phys.Holds(w.m, addr, uint64(size)) {
-		return nil, phys.Errorf(phys.ErrLimit, path, addr, -1, "more tree pages than the source holds (%d)", w.maxPages)
+		w.probs.add(phys.Errorf(phys.ErrLimit, path, addr, -1, "more tree pages than the source holds (%d)", w.maxPages).With(CheckMemmap))
+		w.stop = true
+		return nil, false
 	}
 	w.seen[addr] = path
-	return w.bud.read(w.m, addr, uint64(size), path)
+	data, err := w.bud.read(w.m, addr, uint64(size), path)
+	if err != nil {
+		w.probs.add(err)
+		w.stop = errors.Is(err, phys.ErrLimit)
+		return nil, false
+	}
+	return data, true
 }
 
-func (w *radixWalk) table(addr uint64, level int, prefix uint64, path string) error {
-	data, err := w.visit(addr, radixNode.Size, path)
-	if err != nil {
-		return err
+func (w *radixWalk) table(addr uint64, level int, prefix uint64, path string) {
+	data, ok := w.visit(addr, radixNode.Size, path)
+	if !ok {
+		return
 	}
 	w.mm.Tables++
 	shift := radixShift(level)
-	for i := 0; i < radixTable.Count; i++ {
+	for i := 0; i < radixTable.Count && !w.stop; i++ {
 		child := radixTable.Elem(data, i)
 		if child == 0 {
 			continue
@@ -135,34 +165,39 @@ func (w *radixWalk) table(addr uint64, level int, prefix uint64, path string) er
 		key := prefix | uint64(i)<<shift
 		cpath := fmt.Sprintf("%s.table[%d]", path, i)
 		if bits.Len64(key) > int(radixOrder0)+1 {
-			return phys.Errorf(phys.ErrMalformed, cpath, addr, int64(radixTable.Offset+8*i),
-				"index %d at level %d gives keys above the order-0 marker bit %d", i, level, radixOrder0)
+			w.probs.add(phys.Errorf(phys.ErrMalformed, cpath, addr, int64(radixTable.Offset+8*i),
+				"index %d at level %d gives keys above the order-0 marker bit %d", i, level, radixOrder0).With(CheckMemmap))
+			continue
 		}
 		if level > 1 {
-			err = w.table(child, level-1, key, cpath)
+			w.table(child, level-1, key, cpath)
 		} else {
-			err = w.leaf(child, key, cpath)
-		}
-		if err != nil {
-			return err
+			w.leaf(child, key, cpath)
 		}
 	}
-	return nil
 }
 
-func (w *radixWalk) leaf(addr, prefix uint64, path string) error {
-	data, err := w.visit(addr, radixLeaf.Size, path)
-	if err != nil {
-		return err
+func (w *radixWalk) leaf(addr, prefix uint64, path string) {
+	data, ok := w.visit(addr, radixLeaf.Size, path)
+	if !ok {
+		return
 	}
+	var clean []byte
 	for bit := range setBits(data) {
-		if _, ok := RadixDecodeKey(prefix | bit); !ok {
-			return phys.Errorf(phys.ErrMalformed, fmt.Sprintf("%s.bit[%d]", path, bit), addr, int64(bit/8),
-				"key 0x%x has no valid order marker", prefix|bit)
+		if _, ok := RadixDecodeKey(prefix | bit); ok {
+			continue
 		}
+		w.probs.add(phys.Errorf(phys.ErrMalformed, fmt.Sprintf("%s.bit[%d]", path, bit), addr, int64(bit/8),
+			"key 0x%x has no valid order marker", prefix|bit).With(CheckMemmap))
+		if clean == nil {
+			clean = bytes.Clone(data) // data may alias the source
+		}
+		clean[bit/8] &^= 1 << (bit % 8)
+	}
+	if clean != nil {
+		data = clean
 	}
 	w.mm.Leaves = append(w.mm.Leaves, RadixLeaf{Addr: addr, Prefix: prefix, Bits: data})
-	return nil
 }
 
 // EncodeMemmapRadix writes blocks as a radix-tree map and returns the

@@ -3,6 +3,7 @@ package kho
 import (
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"iter"
 	"math/bits"
@@ -146,29 +147,45 @@ func multipleOfPow2(x uint64, k uint) bool {
 // order whose block size does not fit in 64 bits, a bitmap pointer of 0,
 // a set bit whose block runs past 2^64, a chunk list that returns to a
 // chunk, more chunks than the source holds pages, and shared or overlapping
-// bitmaps once they would read more bytes than the source holds.
+// bitmaps once they would read more bytes than the source holds. Each such
+// problem carries CheckMemmap; memory the source does not hold is a
+// phys.ErrUnresolved problem without a check.
+//
+// It goes on after a problem with what it can still read: the list is
+// followed past a chunk with a bad order or num_elms (kept with no
+// bitmaps), a bitmap pointer of 0 or a bitmap that cannot be read or runs
+// past 2^64 is kept with no bits, and the list ends at a cycle, the chunk
+// limit or an unreadable chunk. The returned error is then nil, the single
+// problem, or the errors.Join of all of them (capped at 1000 plus one
+// phys.ErrLimit problem counting the rest). Whenever it is non-nil the map
+// is incomplete and its blocks are a lower bound of the preserved memory.
+// The map is nil only for a tag other than "", "K1a" and "K1b".
 func DecodeMemmapV1(m phys.Memory, pa uint64, tag string) (*MemmapV1, error) {
 	mm := &MemmapV1{Tag: tag}
 	if tag != "" {
 		if _, _, err := v1Variant(tag); err != nil {
-			return nil, err
+			return nil, phys.Errorf(phys.ErrUnsupported, MemmapPath, phys.NoAddr, -1,
+				"%q is not a kho-v1 generation (K1a or K1b)", tag).With(CheckMemmap)
 		}
 	}
+	probs := &problems{path: MemmapPath, check: CheckMemmap}
 	bud := newBudget(m)
 	maxChunks := heldBytes(m) / uint64(v1Chunk.Size)
 	seen := map[uint64]int{}
 	for addr := pa; addr != 0; {
 		path := fmt.Sprintf("%s/chunk[%d]", MemmapPath, len(mm.Chunks))
 		if prev, ok := seen[addr]; ok {
-			return nil, phys.Errorf(phys.ErrCycle, path, addr, -1, "list returns to chunk[%d]", prev)
+			probs.add(phys.Errorf(phys.ErrCycle, path, addr, -1, "list returns to chunk[%d]", prev).With(CheckMemmap))
+			break
 		}
 		if uint64(len(mm.Chunks)) >= maxChunks && phys.Holds(m, addr, uint64(v1Chunk.Size)) {
-			return nil, phys.Errorf(phys.ErrLimit, path, addr, -1, "more chunks than the source holds pages (%d)", maxChunks)
+			probs.add(phys.Errorf(phys.ErrLimit, path, addr, -1, "more chunks than the source holds pages (%d)", maxChunks).With(CheckMemmap))
+			break
 		}
 		seen[addr] = len(mm.Chunks)
-		c, err := decodeChunkV1(m, bud, addr, path)
-		if err != nil {
-			return nil, err
+		c, ok := decodeChunkV1(m, bud, addr, path, probs)
+		if !ok {
+			break
 		}
 		mm.Chunks = append(mm.Chunks, c)
 		addr = c.Next
@@ -179,46 +196,67 @@ func DecodeMemmapV1(m phys.Memory, pa uint64, tag string) (*MemmapV1, error) {
 			mm.Tag, mm.Ambiguous = "K1a", false
 		}
 	}
+	readBitmapsV1(m, bud, mm, probs)
+	return mm, probs.err()
+}
+
+// readBitmapsV1 reads the bitmap of every pointer of the chunks, leaving
+// Bits nil for one that cannot be read or whose blocks run past 2^64. It
+// stops at the first read the budget refuses.
+func readBitmapsV1(m phys.Memory, bud *budget, mm *MemmapV1, probs *problems) {
 	size, _, _ := v1Variant(mm.Tag)
 	for i := range mm.Chunks {
 		c := &mm.Chunks[i]
 		shift := uint(c.Order) + abi.PageShift
 		for j := range c.Bitmaps {
 			b := &c.Bitmaps[j]
-			path := fmt.Sprintf("%s/chunk[%d].bitmap[%d]", MemmapPath, i, j)
-			var err error
-			if b.Bits, err = bud.read(m, b.Addr, uint64(size), path); err != nil {
-				return nil, err
+			if b.Addr == 0 {
+				continue // refused by decodeChunkV1
 			}
-			if hb := highestBit(b.Bits); hb >= 0 {
+			path := fmt.Sprintf("%s/chunk[%d].bitmap[%d]", MemmapPath, i, j)
+			data, err := bud.read(m, b.Addr, uint64(size), path)
+			if err != nil {
+				probs.add(err)
+				if errors.Is(err, phys.ErrLimit) {
+					return
+				}
+				continue
+			}
+			if hb := highestBit(data); hb >= 0 {
 				span := uint64(hb) + 1
 				_, carry := bits.Add64(b.PhysStart, span<<shift, 0)
 				if bits.Len64(span)+int(shift) > 64 || carry != 0 {
-					return nil, phys.Errorf(phys.ErrMalformed, path, b.Addr, int64(hb/8),
-						"bit %d at order %d puts a block past 2^64 (phys_start 0x%x)", hb, c.Order, b.PhysStart)
+					probs.add(phys.Errorf(phys.ErrMalformed, path, b.Addr, int64(hb/8),
+						"bit %d at order %d puts a block past 2^64 (phys_start 0x%x)", hb, c.Order, b.PhysStart).With(CheckMemmap))
+					continue
 				}
 			}
+			b.Bits = data
 		}
 	}
-	return mm, nil
 }
 
 // decodeChunkV1 reads one chunk page and its bitmap pointers (not the
-// bitmaps).
-func decodeChunkV1(m phys.Memory, bud *budget, addr uint64, path string) (ChunkV1, error) {
+// bitmaps), recording its problems in probs. ok is false when the page
+// cannot be read. A chunk with a bad order or num_elms is returned with no
+// bitmaps; a bitmap pointer of 0 is kept with Addr 0.
+func decodeChunkV1(m phys.Memory, bud *budget, addr uint64, path string, probs *problems) (c ChunkV1, ok bool) {
 	data, err := bud.read(m, addr, uint64(v1Chunk.Size), path)
 	if err != nil {
-		return ChunkV1{}, err
+		probs.add(err)
+		return ChunkV1{}, false
 	}
-	c := ChunkV1{Addr: addr, Next: v1ChunkNext.Uint(data), Order: uint32(v1ChunkOrder.Uint(data))}
+	c = ChunkV1{Addr: addr, Next: v1ChunkNext.Uint(data), Order: uint32(v1ChunkOrder.Uint(data))}
 	if c.Order > maxOrder {
-		return c, phys.Errorf(phys.ErrMalformed, path+".order", addr, int64(v1ChunkOrder.Offset),
-			"order %d is larger than %d", c.Order, maxOrder)
+		probs.add(phys.Errorf(phys.ErrMalformed, path+".order", addr, int64(v1ChunkOrder.Offset),
+			"order %d is larger than %d", c.Order, maxOrder).With(CheckMemmap))
+		return c, true
 	}
 	num := v1ChunkNum.Uint(data)
 	if num > uint64(v1ChunkEntries.Count) {
-		return c, phys.Errorf(phys.ErrMalformed, path+".num_elms", addr, int64(v1ChunkNum.Offset),
-			"num_elms %d is larger than KHOSER_BITMAP_SIZE %d", num, v1ChunkEntries.Count)
+		probs.add(phys.Errorf(phys.ErrMalformed, path+".num_elms", addr, int64(v1ChunkNum.Offset),
+			"num_elms %d is larger than KHOSER_BITMAP_SIZE %d", num, v1ChunkEntries.Count).With(CheckMemmap))
+		return c, true
 	}
 	c.Bitmaps = make([]BitmapV1, num)
 	for i := range c.Bitmaps {
@@ -226,11 +264,11 @@ func decodeChunkV1(m phys.Memory, bud *budget, addr uint64, path string) (ChunkV
 		e := data[off : off+v1Ptr.Size]
 		c.Bitmaps[i] = BitmapV1{PhysStart: v1PtrStart.Uint(e), Addr: v1PtrBitmap.Uint(e)}
 		if c.Bitmaps[i].Addr == 0 {
-			return c, phys.Errorf(phys.ErrMalformed, fmt.Sprintf("%s.bitmap[%d]", path, i), addr,
-				int64(off+v1PtrBitmap.Offset), "bitmap pointer is 0")
+			probs.add(phys.Errorf(phys.ErrMalformed, fmt.Sprintf("%s.bitmap[%d]", path, i), addr,
+				int64(off+v1PtrBitmap.Offset), "bitmap pointer is 0").With(CheckMemmap))
 		}
 	}
-	return c, nil
+	return c, true
 }
 
 // provesK1a applies the K1a heuristics of generations.md §2.1 to the
@@ -239,6 +277,9 @@ func provesK1a(mm *MemmapV1) bool {
 	for _, c := range mm.Chunks {
 		granule := uint(bits.Len64(k1bPreserveBits)-1) + uint(c.Order) + abi.PageShift
 		for _, b := range c.Bitmaps {
+			if b.Addr == 0 {
+				continue // a refused pointer proves nothing
+			}
 			if b.Addr%abi.PageSize != 0 || !multipleOfPow2(b.PhysStart, granule) {
 				return true
 			}

@@ -79,6 +79,13 @@ type Subtree struct {
 	HasSize bool
 	// Extra holds the node's other properties in blob order.
 	Extra []Prop
+	// Err is the first problem of the node (a pointer property missing or
+	// not 8 bytes, CheckClientPointer; a blob-size missing where it is
+	// mandatory or not 8 bytes, CheckClientSize), or nil. The field a
+	// problem concerns is left at its zero value (Addr 0; Size 0 and
+	// HasSize false). DecodeRoot also lists every such problem in its
+	// returned error. EncodeRoot ignores it.
+	Err *phys.Error
 }
 
 // Root is a decoded KHO root FDT of any generation.
@@ -108,8 +115,9 @@ type Root struct {
 	// Layout is how the blob was written. A root without clients is
 	// decoded as LayoutSequential whatever produced it.
 	Layout RootLayout
-	// Tree is the parsed blob (nil for a Root built by hand). Nested
-	// nodes under client nodes are only in Tree.
+	// Tree is the parsed blob (nil for a Root built by hand), read
+	// leniently (fdt.ParseLenient) when the blob does not parse strictly.
+	// Nested nodes under client nodes are only in Tree.
 	Tree *fdt.Tree
 }
 
@@ -211,46 +219,94 @@ func rootErr(kind error, path string, off int, format string, args ...any) *phys
 	return phys.Errorf(kind, path, phys.NoAddr, int64(off), format, args...)
 }
 
-// fdtErr turns a parse error of a blob into a *phys.Error at path.
-func fdtErr(path string, err error) *phys.Error {
+// fdtErr turns a parse error of a blob into a *phys.Error at path that
+// failed check c.
+func fdtErr(path string, err error, c phys.Check) *phys.Error {
 	off := -1
 	var fe *fdt.Error
 	if errors.As(err, &fe) {
 		off = fe.Offset
 	}
-	return rootErr(phys.ErrMalformed, path, off, "%v", err)
+	return rootErr(phys.ErrMalformed, path, off, "%v", err).With(c)
 }
 
-// u64Prop reads an 8-byte little-endian property value, naming path and
-// the value's offset when the length is wrong.
-func u64Prop(p *fdt.Property, path string) (uint64, error) {
+// u64Prop reads an 8-byte little-endian property value, naming path, the
+// value's offset and check c when the length is wrong.
+func u64Prop(p *fdt.Property, path string, c phys.Check) (uint64, *phys.Error) {
 	if len(p.Value) != 8 {
-		return 0, rootErr(phys.ErrMalformed, path, p.ValueOffset(), "value is %d bytes, want 8", len(p.Value))
+		return 0, rootErr(phys.ErrMalformed, path, p.ValueOffset(), "value is %d bytes, want 8", len(p.Value)).With(c)
 	}
 	return binary.LittleEndian.Uint64(p.Value), nil
 }
 
-// DecodeRoot parses a KHO root FDT strictly and decodes it according to
-// its compatible string: "fdt" or "preserved-data" as the client pointer,
-// blob-size where present (mandatory from kho-v3 on). Every failure is a
-// *phys.Error with a path such as "KHO/LUO.preserved-data" and the byte
-// offset of the offending value. For a compatible it does not know, it
-// returns the Root with Compatibles, Compatible, Base, SubCompatibles and
-// Tree filled, and an error wrapping phys.ErrUnsupported.
+// DecodeRoot decodes a KHO root FDT according to its compatible string:
+// "fdt" or "preserved-data" as the client pointer, blob-size where present
+// (mandatory from kho-v3 on). Every problem is a *phys.Error with a path
+// such as "KHO/LUO.preserved-data", the byte offset of the offending value
+// and a check (CheckRootFDT, CheckRootCompatible, CheckMemoryMapProp,
+// CheckClientPointer, CheckClientSize).
+//
+// It does not stop at the first problem. A blob that does not parse
+// strictly is read again with fdt.ParseLenient, and whatever compatible,
+// memory map and client nodes that reveals are decoded. A missing or bad
+// preserved-memory-map leaves MemoryMap 0; a client node with a missing or
+// bad pointer or blob-size is kept with its Err set. The returned error
+// is then nil, the single problem, or the errors.Join of every problem
+// (capped at 1000 plus one phys.ErrLimit problem counting the rest), the
+// parse problem first; the Root is non-nil whenever the blob has a root
+// node. DecodeRoot returns a nil Root only when nothing can be read: a
+// blob shorter than an FDT header or without a root node.
+//
+// For a compatible it does not know, or a root without a usable
+// compatible, it decodes no client nodes: it returns the Root with
+// whatever of Compatibles, Compatible, Base, SubCompatibles, Extra and
+// Tree it read, and an error wrapping phys.ErrUnsupported
+// (CheckRootCompatible) or phys.ErrMalformed (CheckRootFDT).
 func DecodeRoot(blob []byte) (*Root, error) {
+	probs := &problems{path: RootPath, check: CheckRootFDT}
 	t, err := fdt.Parse(blob)
 	if err != nil {
-		return nil, fdtErr(RootPath, err)
+		probs.add(fdtErr(RootPath, err, CheckRootFDT))
+		var strict *fdt.Error
+		errors.As(err, &strict)
+		var lenient []*fdt.Error
+		t, lenient = fdt.ParseLenient(blob)
+		for _, e := range lenient {
+			if strict == nil || *e != *strict { // the strict problem is listed already
+				probs.add(fdtErr(RootPath, e, CheckRootFDT))
+			}
+		}
+		if !t.Root().Valid() {
+			return nil, probs.err()
+		}
 	}
 	r := &Root{Tree: t, Layout: LayoutSequential}
-	root := t.Root()
+	r.decode(t.Root(), probs)
+	if t.Header.OffMemRsvmap != 0x30 && len(r.Subtrees) > 0 {
+		r.Layout = LayoutPacked
+		slices.Reverse(r.Subtrees)
+	}
+	return r, probs.err()
+}
+
+// decode fills r from the root node, recording every problem.
+func (r *Root) decode(root fdt.Node, probs *problems) {
+	for _, p := range root.Properties() {
+		if p.Name != propCompatible && p.Name != propMemoryMap {
+			r.Extra = append(r.Extra, Prop{p.Name, p.Value})
+		}
+	}
 	cp, ok := root.Property(propCompatible)
 	if !ok {
-		return nil, rootErr(phys.ErrMalformed, RootPath+"."+propCompatible, root.Offset(), "the root has no compatible")
+		probs.add(rootErr(phys.ErrMalformed, RootPath+"."+propCompatible, root.Offset(),
+			"the root has no compatible").With(CheckRootFDT))
+		return
 	}
 	list, err := cp.Strings()
 	if err != nil || len(list) == 0 {
-		return nil, rootErr(phys.ErrMalformed, RootPath+"."+propCompatible, cp.ValueOffset(), "not a string list")
+		probs.add(rootErr(phys.ErrMalformed, RootPath+"."+propCompatible, cp.ValueOffset(),
+			"not a string list").With(CheckRootFDT))
+		return
 	}
 	r.Compatibles = list
 	r.setCompatible(list[0])
@@ -262,62 +318,59 @@ func DecodeRoot(blob []byte) (*Root, error) {
 	}
 	ptrName, sizeName, sized := clientProps(r.Base)
 	if ptrName == "" {
-		return r, rootErr(phys.ErrUnsupported, RootPath+"."+propCompatible, cp.ValueOffset(),
-			"unknown KHO generation %q", r.Compatible)
+		probs.add(rootErr(phys.ErrUnsupported, RootPath+"."+propCompatible, cp.ValueOffset(),
+			"unknown KHO generation %q", r.Compatible).With(CheckRootCompatible))
+		return
 	}
 
-	mp, ok := root.Property(propMemoryMap)
-	if !ok {
-		return nil, rootErr(phys.ErrMalformed, RootPath+"."+propMemoryMap, root.Offset(), "the root has no %s", propMemoryMap)
+	if mp, ok := root.Property(propMemoryMap); !ok {
+		probs.add(rootErr(phys.ErrMalformed, RootPath+"."+propMemoryMap, root.Offset(),
+			"the root has no %s", propMemoryMap).With(CheckMemoryMapProp))
+	} else if v, perr := u64Prop(mp, RootPath+"."+propMemoryMap, CheckMemoryMapProp); perr != nil {
+		probs.add(perr)
+	} else {
+		r.MemoryMap = v
 	}
-	if r.MemoryMap, err = u64Prop(mp, RootPath+"."+propMemoryMap); err != nil {
-		return nil, err
-	}
-	for _, p := range root.Properties() {
-		if p.Name != propCompatible && p.Name != propMemoryMap {
-			r.Extra = append(r.Extra, Prop{p.Name, p.Value})
-		}
-	}
-
 	for n := range root.Children() {
-		s, err := decodeSubtree(n, ptrName, sizeName, sized)
-		if err != nil {
-			return nil, err
-		}
-		r.Subtrees = append(r.Subtrees, s)
+		r.Subtrees = append(r.Subtrees, decodeSubtree(n, ptrName, sizeName, sized, probs))
 	}
-	if t.Header.OffMemRsvmap != 0x30 && len(r.Subtrees) > 0 {
-		r.Layout = LayoutPacked
-		slices.Reverse(r.Subtrees)
-	}
-	return r, nil
 }
 
-func decodeSubtree(n fdt.Node, ptrName, sizeName string, sized bool) (Subtree, error) {
+// decodeSubtree decodes one client node, recording its problems in probs
+// and the first of them in the Subtree's Err.
+func decodeSubtree(n fdt.Node, ptrName, sizeName string, sized bool, probs *problems) Subtree {
 	s := Subtree{Name: n.Name()}
 	path := RootPath + "/" + s.Name
-	p, ok := n.Property(ptrName)
-	if !ok {
-		return s, rootErr(phys.ErrMalformed, path+"."+ptrName, n.Offset(), "client node has no %s", ptrName)
+	fail := func(e *phys.Error) {
+		if s.Err == nil {
+			s.Err = e
+		}
+		probs.add(e)
 	}
-	var err error
-	if s.Addr, err = u64Prop(p, path+"."+ptrName); err != nil {
-		return s, err
+	if p, ok := n.Property(ptrName); !ok {
+		fail(rootErr(phys.ErrMalformed, path+"."+ptrName, n.Offset(),
+			"client node has no %s", ptrName).With(CheckClientPointer))
+	} else if v, perr := u64Prop(p, path+"."+ptrName, CheckClientPointer); perr != nil {
+		fail(perr)
+	} else {
+		s.Addr = v
 	}
 	if p, ok := n.Property(sizeName); ok {
-		if s.Size, err = u64Prop(p, path+"."+sizeName); err != nil {
-			return s, err
+		if v, perr := u64Prop(p, path+"."+sizeName, CheckClientSize); perr != nil {
+			fail(perr)
+		} else {
+			s.Size, s.HasSize = v, true
 		}
-		s.HasSize = true
 	} else if sized {
-		return s, rootErr(phys.ErrMalformed, path+"."+sizeName, n.Offset(), "client node has no %s", sizeName)
+		fail(rootErr(phys.ErrMalformed, path+"."+sizeName, n.Offset(),
+			"client node has no %s", sizeName).With(CheckClientSize))
 	}
 	for _, p := range n.Properties() {
 		if p.Name != ptrName && p.Name != sizeName {
 			s.Extra = append(s.Extra, Prop{p.Name, p.Value})
 		}
 	}
-	return s, nil
+	return s
 }
 
 // EncodeRoot writes r the way the kernel does and returns the exact blob

@@ -284,24 +284,29 @@ func TestDecodeRootRejects(t *testing.T) {
 		kind  error
 		path  string
 		value string // property whose value offset the error must carry
+		check phys.Check
 	}{
-		{"not an FDT", []byte("hello world, this is not an FDT at all!!!!"), phys.ErrMalformed, "KHO", ""},
-		{"no compatible", rootBlob(t, nil, m8, nil), phys.ErrMalformed, "KHO.compatible", ""},
-		{"unknown generation", rootBlob(t, []string{"kho-v9"}, m8, nil), phys.ErrUnsupported, "KHO.compatible", "compatible"},
-		{"no map", rootBlob(t, []string{"kho-v2"}, nil, nil), phys.ErrMalformed, "KHO.preserved-memory-map", ""},
-		{"short map", rootBlob(t, []string{"kho-v2"}, make([]byte, 7), nil), phys.ErrMalformed, "KHO.preserved-memory-map", "preserved-memory-map"},
-		{"v1 client with v2 property", rootBlob(t, []string{"kho-v1"}, m8, map[string][][2]string{"LUO": {{"preserved-data", u64}}}), phys.ErrMalformed, "KHO/LUO.fdt", ""},
-		{"v2 short pointer", rootBlob(t, []string{"kho-v2"}, m8, map[string][][2]string{"LUO": {{"preserved-data", "1234"}}}), phys.ErrMalformed, "KHO/LUO.preserved-data", "preserved-data"},
-		{"v3 without blob-size", rootBlob(t, []string{"kho-v3"}, m8, map[string][][2]string{"LUO": {{"preserved-data", u64}}}), phys.ErrMalformed, "KHO/LUO.blob-size", ""},
-		{"v4 long blob-size", rootBlob(t, []string{"kho-v4"}, m8, map[string][][2]string{"LUO": {{"preserved-data", u64}, {"blob-size", u64 + "x"}}}), phys.ErrMalformed, "KHO/LUO.blob-size", "blob-size"},
+		{"not an FDT", []byte("hello world, this is not an FDT at all!!!!"), phys.ErrMalformed, "KHO", "", CheckRootFDT},
+		{"no compatible", rootBlob(t, nil, m8, nil), phys.ErrMalformed, "KHO.compatible", "", CheckRootFDT},
+		{"unknown generation", rootBlob(t, []string{"kho-v9"}, m8, nil), phys.ErrUnsupported, "KHO.compatible", "compatible", CheckRootCompatible},
+		{"no map", rootBlob(t, []string{"kho-v2"}, nil, nil), phys.ErrMalformed, "KHO.preserved-memory-map", "", CheckMemoryMapProp},
+		{"short map", rootBlob(t, []string{"kho-v2"}, make([]byte, 7), nil), phys.ErrMalformed, "KHO.preserved-memory-map", "preserved-memory-map", CheckMemoryMapProp},
+		{"v1 client with v2 property", rootBlob(t, []string{"kho-v1"}, m8, map[string][][2]string{"LUO": {{"preserved-data", u64}}}), phys.ErrMalformed, "KHO/LUO.fdt", "", CheckClientPointer},
+		{"v2 short pointer", rootBlob(t, []string{"kho-v2"}, m8, map[string][][2]string{"LUO": {{"preserved-data", "1234"}}}), phys.ErrMalformed, "KHO/LUO.preserved-data", "preserved-data", CheckClientPointer},
+		{"v3 without blob-size", rootBlob(t, []string{"kho-v3"}, m8, map[string][][2]string{"LUO": {{"preserved-data", u64}}}), phys.ErrMalformed, "KHO/LUO.blob-size", "", CheckClientSize},
+		{"v4 long blob-size", rootBlob(t, []string{"kho-v4"}, m8, map[string][][2]string{"LUO": {{"preserved-data", u64}, {"blob-size", u64 + "x"}}}), phys.ErrMalformed, "KHO/LUO.blob-size", "blob-size", CheckClientSize},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := DecodeRoot(tc.blob)
 			var pe *phys.Error
-			if !errors.As(err, &pe) || !errors.Is(err, tc.kind) || pe.Path != tc.path {
-				t.Fatalf("error %v, want %v at %s", err, tc.kind, tc.path)
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v is not a *phys.Error", err)
 			}
+			if !errors.Is(err, tc.kind) || pe.Path != tc.path || pe.Check != tc.check {
+				t.Fatalf("error %v (check %q), want %v at %s (check %q)", err, pe.Check, tc.kind, tc.path, tc.check)
+			}
+			checkProblems(t, err)
 			if tc.value != "" {
 				if want := valueOffset(t, tc.blob, tc.value); pe.Offset != int64(want) {
 					t.Errorf("offset 0x%x, want the value's offset 0x%x", pe.Offset, want)

@@ -40,11 +40,12 @@ type Vmalloc struct {
 	Order      uint16 // page order of every block
 }
 
-// DecodeVmalloc reads a struct kho_vmalloc from b.
+// DecodeVmalloc reads a struct kho_vmalloc from b; a b too short for it
+// is a CheckVmalloc problem.
 func DecodeVmalloc(b []byte, path string) (Vmalloc, error) {
 	if len(b) < vmallocDesc.Size {
 		return Vmalloc{}, phys.Errorf(phys.ErrMalformed, path, phys.NoAddr, 0,
-			"kho_vmalloc needs %d bytes, have %d", vmallocDesc.Size, len(b))
+			"kho_vmalloc needs %d bytes, have %d", vmallocDesc.Size, len(b)).With(CheckVmalloc)
 	}
 	return Vmalloc{
 		First:      vmallocFirst.Uint(b),
@@ -88,20 +89,27 @@ type VmallocArea struct {
 }
 
 // ReadVmalloc follows the chunk chain of v. It stops with an error on a
-// cycle, an unreadable chunk, an order too large to address, or more blocks
-// than total_pages allows; the kernel's count checks are left to Verify.
+// cycle or more blocks than total_pages allows (CheckVmalloc), an order too
+// large to address (CheckVmallocOrder), or a chunk the source does not hold
+// (phys.ErrUnresolved); the kernel's count checks are left to Verify.
+//
+// The area is never nil. A chain cannot be followed past a problem, so on
+// one the area holds the chunks and blocks read before it (a prefix of the
+// area; no blocks at all for a bad order) and the non-nil error says the
+// area is incomplete. A chunk that hits the total_pages limit is left out
+// of Chunks; its blocks up to the limit are in Blocks.
 func ReadVmalloc(m phys.Memory, v Vmalloc, path string) (*VmallocArea, error) {
 	area := &VmallocArea{Desc: v}
 	if v.BlockSize() == 0 {
 		return area, phys.Errorf(phys.ErrMalformed, path+".order", phys.NoAddr, int64(vmallocOrder.Offset),
-			"order %d is larger than %d", v.Order, maxVmallocOrder)
+			"order %d is larger than %d", v.Order, maxVmallocOrder).With(CheckVmallocOrder)
 	}
 	maxBlocks := int(v.TotalPages >> v.Order)
 	seen := map[uint64]int{}
 	for addr := v.First; addr != 0; {
 		cpath := fmt.Sprintf("%s.chunk[%d]", path, len(area.Chunks))
 		if prev, ok := seen[addr]; ok {
-			return area, phys.Errorf(phys.ErrCycle, cpath, addr, -1, "chain returns to chunk[%d]", prev)
+			return area, phys.Errorf(phys.ErrCycle, cpath, addr, -1, "chain returns to chunk[%d]", prev).With(CheckVmalloc)
 		}
 		data, err := phys.Read(m, addr, uint64(vmallocChunk.Size), cpath)
 		if err != nil {
@@ -115,7 +123,7 @@ func ReadVmalloc(m phys.Memory, v Vmalloc, path string) (*VmallocArea, error) {
 			}
 			if len(area.Blocks) == maxBlocks {
 				return area, phys.Errorf(phys.ErrLimit, fmt.Sprintf("%s.phys[%d]", cpath, i), addr,
-					int64(vmallocChunkPhys.Offset+8*i), "more blocks than total_pages %d allows at order %d", v.TotalPages, v.Order)
+					int64(vmallocChunkPhys.Offset+8*i), "more blocks than total_pages %d allows at order %d", v.TotalPages, v.Order).With(CheckVmalloc)
 			}
 			c.Blocks = append(c.Blocks, pa)
 			area.Blocks = append(area.Blocks, pa)
@@ -128,12 +136,12 @@ func ReadVmalloc(m phys.Memory, v Vmalloc, path string) (*VmallocArea, error) {
 }
 
 // Verify applies the receiving kernel's checks (kho_restore_vmalloc): the
-// blocks must cover exactly total_pages pages.
+// blocks must cover exactly total_pages pages (CheckVmalloc otherwise).
 func (a *VmallocArea) Verify(path string) error {
 	pages := uint64(len(a.Blocks)) << a.Desc.Order
 	if pages != uint64(a.Desc.TotalPages) {
 		return phys.Errorf(phys.ErrMalformed, path+".total_pages", a.Desc.First, -1,
-			"chunks list %d pages, total_pages is %d", pages, a.Desc.TotalPages)
+			"chunks list %d pages, total_pages is %d", pages, a.Desc.TotalPages).With(CheckVmalloc)
 	}
 	return nil
 }
@@ -141,12 +149,13 @@ func (a *VmallocArea) Verify(path string) error {
 // Size returns the byte length of the area.
 func (a *VmallocArea) Size() uint64 { return uint64(len(a.Blocks)) * a.Desc.BlockSize() }
 
-// ReadAt reads area bytes [off, off+len(p)) through the block list.
+// ReadAt reads area bytes [off, off+len(p)) through the block list. A read
+// past the area is a CheckVmalloc problem.
 func (a *VmallocArea) ReadAt(m phys.Memory, p []byte, off uint64, path string) error {
 	bs := a.Desc.BlockSize()
 	for len(p) > 0 {
 		if bs == 0 || off/bs >= uint64(len(a.Blocks)) {
-			return phys.Errorf(phys.ErrMalformed, path, phys.NoAddr, int64(off), "offset is past the %d-byte area", a.Size())
+			return phys.Errorf(phys.ErrMalformed, path, phys.NoAddr, int64(off), "offset is past the %d-byte area", a.Size()).With(CheckVmalloc)
 		}
 		i, in := off/bs, off%bs
 		n := min(uint64(len(p)), bs-in)

@@ -1,12 +1,9 @@
 package luo
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 
 	"github.com/luoinspect/luoinspect/abi"
-	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -15,18 +12,28 @@ const root = "LUO"
 
 // Decode decodes the LUO blob (the bytes the KHO client "LUO" points to)
 // of generation gen, following physical addresses into m. gen "" detects
-// the generation first (see Detect). A blob of another generation than gen
-// fails with an error wrapping phys.ErrUnsupported. Errors are *phys.Error;
-// since the blob's own physical address is unknown here, errors inside the
-// blob carry phys.NoAddr and the blob offset. m may be nil when the state
-// needs no memory beyond the blob.
+// the generation first (see Detect, with the KHO generation unknown).
+//
+// Decode keeps going past problems: whenever the generation is known
+// (given, or detected) it returns a State decoded as far as the bytes
+// allow, together with an error that is nil or an errors.Join of
+// *phys.Error problems, each with a Check (see checks.go), a Path naming
+// the place in the state, the physical address (phys.NoAddr for none) and
+// the offset. Problems of memory the source does not hold wrap
+// phys.ErrUnresolved and carry no check; problems of KHO block chains come
+// from package kho as it raises them. At most maxProblems problems are
+// listed. The State is nil only when no generation can be determined.
+// Since the blob's own physical address is unknown here, problems inside
+// the blob carry phys.NoAddr and the blob offset. m may be nil when the
+// state needs no memory beyond the blob.
 func Decode(m phys.Memory, blob []byte, gen string) (*State, error) {
 	return decode(m, blob, phys.NoAddr, gen)
 }
 
 // DecodeAt reads size bytes at physical address addr from m and decodes
-// them like Decode; errors inside the blob then carry its physical
-// address, and the state's Layout.BlobAddr is set.
+// them like Decode; problems inside the blob then carry its physical
+// address, and the state's Layout.BlobAddr is set. The State is nil when
+// the blob cannot be read or no generation can be determined.
 func DecodeAt(m phys.Memory, addr, size uint64, gen string) (*State, error) {
 	if m == nil {
 		m = phys.NewImage()
@@ -44,47 +51,42 @@ func decode(m phys.Memory, blob []byte, addr uint64, gen string) (*State, error)
 	}
 	d := &decoder{m: m, blob: blob, blobAddr: addr, claimed: map[uint64]string{}}
 	if gen == "" {
-		tag, _, err := detect(blob, m)
-		if err != nil {
+		det, err := detect(blob, m, "")
+		if det.Tag == "" {
 			return nil, err
 		}
-		gen = tag
+		gen = det.Tag
 	}
 	l, ok := layouts[gen]
 	if !ok {
-		return nil, phys.Errorf(phys.ErrUnsupported, root, addr, -1, "no LUO generation %q", gen)
+		return nil, phys.Errorf(phys.ErrUnsupported, root, addr, -1, "no LUO generation %q", gen).With(CheckCompatible)
 	}
 	d.l = l
 	d.st = &State{Generation: gen}
 	if addr != phys.NoAddr {
 		d.st.Layout.BlobAddr = addr
-		if err := d.claim(addr, root); err != nil {
-			return nil, err
-		}
+		d.claim(addr, root)
 	}
-	var err error
 	switch l.kind {
 	case kindRFC:
-		err = d.rfc()
+		d.rfc()
 	case kindV4:
-		err = d.v4()
+		d.v4()
 	case kindFDT:
-		err = d.fdtV1()
+		d.fdtV1()
 	case kindFDTSer:
-		err = d.fdtLuoV2()
+		d.fdtLuoV2()
 	case kindSer:
-		err = d.rawSer()
+		d.rawSer()
 	case kindFeat:
-		err = d.feat()
+		d.feat()
 	}
-	if err != nil {
-		return nil, err
-	}
-	return d.st, nil
+	return d.st, d.err()
 }
 
 // decoder carries one Decode call.
 type decoder struct {
+	problems
 	m        phys.Memory
 	blob     []byte
 	blobAddr uint64 // phys.NoAddr when unknown
@@ -92,17 +94,70 @@ type decoder struct {
 	st       *State
 	// claimed maps every array, block and blob the state references to
 	// the path that first used it. A second reference is malformed (the
-	// kernel would restore the same block twice), and refusing it also
-	// bounds the work on chains that share blocks.
+	// kernel would restore the same block twice) and is not followed,
+	// which also bounds the work on chains that share blocks.
 	claimed map[uint64]string
 }
 
-func (d *decoder) claim(addr uint64, path string) error {
+// claim records that path uses the memory at addr. When another part
+// already uses it, claim reports a CheckShared problem and returns false:
+// the caller must not decode the memory again.
+func (d *decoder) claim(addr uint64, path string) bool {
 	if prev, ok := d.claimed[addr]; ok {
-		return phys.Errorf(phys.ErrMalformed, path, addr, -1, "memory at this address is already used by %s", prev)
+		d.report(phys.Errorf(phys.ErrMalformed, path, addr, -1, "memory at this address is already used by %s", prev), CheckShared)
+		return false
 	}
 	d.claimed[addr] = path
-	return nil
+	return true
+}
+
+// read reads n bytes at addr, reporting memory the source does not hold.
+func (d *decoder) read(addr, n uint64, path string) ([]byte, bool) {
+	b, err := phys.Read(d.m, addr, n, path)
+	if err != nil {
+		d.add(err)
+		return nil, false
+	}
+	return b, true
+}
+
+// entries reads count entries of stride bytes at base (count must be
+// bounded by a checked capacity). When the source does not hold them all
+// it reports that and returns the leading entries it holds.
+func (d *decoder) entries(base, count, stride uint64, path string) [][]byte {
+	var out [][]byte
+	b, err := phys.Read(d.m, base, count*stride, path)
+	if err != nil {
+		d.add(err)
+		for i := uint64(0); i < count; i++ {
+			a := base + i*stride
+			if a < base {
+				break
+			}
+			e, err := phys.Read(d.m, a, stride, path)
+			if err != nil {
+				break
+			}
+			out = append(out, e)
+		}
+		return out
+	}
+	for i := uint64(0); i < count; i++ {
+		out = append(out, b[i*stride:(i+1)*stride])
+	}
+	return out
+}
+
+// beforeUnused cuts entries read past a count that exceeded its capacity
+// at the first all-zero entry: the kernel refuses such a count, and the
+// slots no producer wrote are no entries, only noise around the damage.
+func beforeUnused(entries [][]byte) [][]byte {
+	for i, e := range entries {
+		if allZero(e) {
+			return entries[:i]
+		}
+	}
+	return entries
 }
 
 // blobPA returns the physical address of blob offset off, or NoAddr.
@@ -114,131 +169,25 @@ func (d *decoder) blobPA(off int) uint64 {
 }
 
 // name decodes a NUL-terminated char array member of an entry at addr.
-func name(f *abi.Field, b []byte, addr uint64, path string) (string, error) {
+// An unterminated name is reported with check c and returned up to the
+// end of the field.
+func (d *decoder) name(f *abi.Field, b []byte, addr uint64, path string, c phys.Check) string {
 	s, terminated, _ := f.CString(b)
 	if !terminated {
-		return "", phys.Errorf(phys.ErrMalformed, path+"."+f.Name, addr, int64(f.Offset),
-			"%d-byte %s holds no NUL", f.Size, f.Name)
+		d.report(phys.Errorf(phys.ErrMalformed, path+"."+f.Name, addr, int64(f.Offset),
+			"%d-byte %s holds no NUL", f.Size, f.Name), c)
 	}
-	return s, nil
+	return s
 }
 
-// parseFDT parses an FDT blob strictly. A named root node (the L-v4
-// session FDT and the L-RFC files FDT are created with one) is accepted
-// when allowNamedRoot is set.
-func parseFDT(b []byte, path string, addr uint64, allowNamedRoot bool) (*fdt.Tree, error) {
-	t, err := fdt.Parse(b)
-	if err == nil {
-		return t, nil
+// addErr records pe when it is not nil (a nil *phys.Error must not become
+// a non-nil error).
+func (d *decoder) addErr(pe *phys.Error) bool {
+	if pe == nil {
+		return false
 	}
-	var fe *fdt.Error
-	if allowNamedRoot && errors.As(err, &fe) && fe.Code == fdt.ErrBadStructure {
-		lt, problems := fdt.ParseLenient(b)
-		ok := len(problems) > 0 && lt.Root().Valid()
-		for _, p := range problems {
-			if p.Code != fdt.ErrBadStructure || p.Offset != lt.Root().Offset() || lt.Root().Name() == "" {
-				ok = false
-			}
-		}
-		if ok {
-			return lt, nil
-		}
-	}
-	off := int64(-1)
-	if errors.As(err, &fe) && fe.Offset >= 0 {
-		off = int64(fe.Offset)
-		if addr != phys.NoAddr {
-			addr += uint64(fe.Offset)
-		}
-	}
-	return nil, phys.Errorf(phys.ErrMalformed, path, addr, off, "%v", err)
-}
-
-// readFDT reads an FDT that a physical address points to: its header
-// first, then totalsize bytes (bounded by what m holds).
-func (d *decoder) readFDT(pa uint64, path string, allowNamedRoot bool) (*fdt.Tree, error) {
-	h, err := phys.Read(d.m, pa, fdt.HeaderSize, path)
-	if err != nil {
-		return nil, err
-	}
-	if !bytes.HasPrefix(h, fdtMagic) {
-		return nil, phys.Errorf(phys.ErrMalformed, path, pa, 0, "no FDT magic (% x)", h[:4])
-	}
-	size := uint64(h[4])<<24 | uint64(h[5])<<16 | uint64(h[6])<<8 | uint64(h[7])
-	if size < fdt.HeaderSize {
-		return nil, phys.Errorf(phys.ErrMalformed, path, pa, 4, "totalsize %d is smaller than the header", size)
-	}
-	b, err := phys.Read(d.m, pa, size, path)
-	if err != nil {
-		return nil, err
-	}
-	return parseFDT(b, path, pa, allowNamedRoot)
-}
-
-var fdtMagic = []byte{0xd0, 0x0d, 0xfe, 0xed}
-
-// fdtNodePath turns an FDT node path into a decode path ("LUO/luo-session").
-func fdtNodePath(prefix string, n fdt.Node) string {
-	p := n.Path()
-	if p == "/" {
-		return prefix
-	}
-	return prefix + p
-}
-
-// propU64 reads a u64 LE property that must be exactly 8 bytes.
-func (d *decoder) propU64(n fdt.Node, prefix, prop string, baseAddr uint64) (uint64, error) {
-	return d.propU64Kind(n, prefix, prop, abi.PropU64, baseAddr)
-}
-
-// propU64Kind reads an 8-byte u64 property in the byte order of the
-// registry kind k: big-endian for abi.PropU64BE, little-endian otherwise.
-func (d *decoder) propU64Kind(n fdt.Node, prefix, prop string, k abi.PropKind, baseAddr uint64) (uint64, error) {
-	path := fdtNodePath(prefix, n) + "." + prop
-	p, ok := n.Property(prop)
-	if !ok {
-		return 0, phys.Errorf(phys.ErrMalformed, path, phys.NoAddr, int64(n.Offset()), "property is missing")
-	}
-	var v uint64
-	var err error
-	if k == abi.PropU64BE {
-		v, err = p.U64BE()
-	} else {
-		v, err = p.U64LE()
-	}
-	if err != nil {
-		addr := phys.NoAddr
-		if baseAddr != phys.NoAddr {
-			addr = baseAddr + uint64(p.ValueOffset())
-		}
-		return 0, phys.Errorf(phys.ErrMalformed, path, addr, int64(p.ValueOffset()),
-			"value is %d bytes, want 8", len(p.Value))
-	}
-	return v, nil
-}
-
-// checkCompatible requires node n's compatible to list want: a missing or
-// malformed property is malformed, another string is unsupported.
-func checkCompatible(n fdt.Node, prefix, want string, baseAddr uint64) (string, error) {
-	path := fdtNodePath(prefix, n) + ".compatible"
-	p, ok := n.Property("compatible")
-	if !ok {
-		return "", phys.Errorf(phys.ErrMalformed, path, phys.NoAddr, int64(n.Offset()), "property is missing")
-	}
-	list, err := p.Strings()
-	addr := phys.NoAddr
-	if baseAddr != phys.NoAddr {
-		addr = baseAddr + uint64(p.ValueOffset())
-	}
-	if err != nil || len(list) == 0 {
-		return "", phys.Errorf(phys.ErrMalformed, path, addr, int64(p.ValueOffset()), "not a string list")
-	}
-	for _, s := range list {
-		if s == want {
-			return s, nil
-		}
-	}
-	return list[0], phys.Errorf(phys.ErrUnsupported, path, addr, int64(p.ValueOffset()), "%q, want %q", list[0], want)
+	d.add(pe)
+	return true
 }
 
 func sessionPath(i int) string             { return fmt.Sprintf("%s/sessions[%d]", root, i) }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/luoinspect/luoinspect/abi"
-	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -14,90 +13,84 @@ func blockPath(path string, i int) string { return fmt.Sprintf("%s.block[%d]", p
 
 // files decodes the file set of session s: count files at filesPA, a
 // contiguous array or a block chain depending on the generation. entry is
-// the physical address of the session entry holding the count.
-func (d *decoder) files(s *Session, filesPA, count, entry uint64) error {
+// the physical address of the session entry holding the count. Problems
+// are reported; s.Files keeps the files that could be read.
+func (d *decoder) files(s *Session, filesPA, count, entry uint64) {
 	l := d.l
 	path := s.Path + ".files"
 	countOff := int64(l.sessN.Offset)
 	if filesPA == 0 {
 		if count != 0 {
 			// The kernel only warns here; the state would lose the files.
-			return phys.Errorf(phys.ErrMalformed, path+".count", entry, countOff,
-				"files address is 0 but count is %d", count)
+			d.report(phys.Errorf(phys.ErrMalformed, path+".count", entry, countOff,
+				"files address is 0 but count is %d", count), CheckFilesZero)
 		}
-		return nil
+		return
 	}
 	s.FilesAddr = filesPA
 	if l.filesInBlocks(d.st.Compatible) {
-		blocks, err := kho.ReadBlocks(d.m, filesPA, l.file.Size, path)
-		if err != nil {
-			return err
-		}
-		var total uint64
-		for bi, b := range blocks {
-			if err := d.claim(b.Addr, blockPath(path, bi)); err != nil {
-				return err
-			}
-			s.FileBlocks = append(s.FileBlocks, b.Addr)
-			total += b.Count
-		}
-		if total != count {
-			return phys.Errorf(phys.ErrMalformed, path+".count", entry, countOff,
-				"count %d but the chain holds %d files", count, total)
-		}
-		j := 0
-		for _, b := range blocks {
-			for k := 0; k < int(b.Count); k++ {
-				addr := b.Addr + uint64(blockHeaderSize+k*l.file.Size)
-				f, err := d.file(b.Entry(k, l.file.Size), addr, filePath(s.Path, j))
-				if err != nil {
-					return err
-				}
-				s.Files = append(s.Files, f)
-				j++
-			}
-		}
-		return nil
+		d.fileChain(s, filesPA, count, entry)
+		return
 	}
-	if err := d.claim(filesPA, path); err != nil {
-		return err
+	if !d.claim(filesPA, path) {
+		return
 	}
 	capacity := l.fileMax
 	if l.sessPgcnt != nil && l.tag == TagV4 {
 		// L-v4 sizes the array by the entry's pgcnt (UNVERIFIED layout).
 		capacity = min(s.FilesPgcnt, maxV4Pages) * phys.PageSize / uint64(l.file.Size)
 	}
-	if count > capacity {
-		return phys.Errorf(phys.ErrLimit, path+".count", entry, countOff,
-			"count %d exceeds the %d entries the file array holds", count, capacity)
+	capped := count > capacity
+	if capped {
+		d.report(phys.Errorf(phys.ErrLimit, path+".count", entry, countOff,
+			"count %d exceeds the %d entries the file array holds", count, capacity), CheckFileCount)
+		count = capacity
 	}
 	size := uint64(l.file.Size)
-	b, err := phys.Read(d.m, filesPA, count*size, path)
-	if err != nil {
-		return err
+	entries := d.entries(filesPA, count, size, path)
+	if capped {
+		entries = beforeUnused(entries)
 	}
-	for j := 0; j < int(count); j++ {
-		f, err := d.file(b[uint64(j)*size:], filesPA+uint64(j)*size, filePath(s.Path, j))
-		if err != nil {
-			return err
-		}
-		s.Files = append(s.Files, f)
+	for j, b := range entries {
+		s.Files = append(s.Files, d.file(b, filesPA+uint64(j)*size, filePath(s.Path, j)))
 	}
-	return nil
 }
 
-// file decodes one luo_file_ser.
-func (d *decoder) file(b []byte, addr uint64, path string) (File, error) {
+// fileChain decodes the block chain of files of session s; a count that
+// differs from what a fully read chain holds is reported.
+func (d *decoder) fileChain(s *Session, head, count, entry uint64) {
 	l := d.l
-	nm, err := name(l.fileName, b, addr, path)
-	if err != nil {
-		return File{}, err
+	path := s.Path + ".files"
+	blocks, whole := d.chain(head, l.file.Size, path)
+	var total uint64
+	for _, b := range blocks {
+		s.FileBlocks = append(s.FileBlocks, b.Addr)
+		total += b.Count
 	}
+	if whole && total != count {
+		d.report(phys.Errorf(phys.ErrMalformed, path+".count", entry, int64(l.sessN.Offset),
+			"count %d but the chain holds %d files", count, total), CheckChainTotal)
+	}
+	j := 0
+	for _, b := range blocks {
+		for k := 0; k < int(b.Count); k++ {
+			addr := b.Addr + uint64(blockHeaderSize+k*l.file.Size)
+			s.Files = append(s.Files, d.file(b.Entry(k, l.file.Size), addr, filePath(s.Path, j)))
+			j++
+		}
+	}
+}
+
+// file decodes one luo_file_ser; an unterminated name is reported and
+// kept up to the end of its field.
+func (d *decoder) file(b []byte, addr uint64, path string) File {
+	l := d.l
+	nm := d.name(l.fileName, b, addr, path, CheckFileName)
 	f := File{Token: l.fileT.Uint(b), Data: l.fileData.Uint(b), Addr: addr, Path: path}
 	if l.kind == kindFeat {
 		f.HandlerName = nm
 	} else {
 		f.Compatible = nm
 	}
-	return f, nil
+	return f
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -89,14 +90,21 @@ func FuzzDecode(f *testing.F) {
 		defer patchImage(img, patch)()
 		gen := genFor(sel)
 		st, err := Decode(img, blob, gen)
-		if err != nil {
-			if _, ok := err.(*phys.Error); !ok {
-				t.Fatalf("error %v is %T, not *phys.Error", err, err)
+		checkProblems(t, err)
+		if gen != "" && st == nil {
+			t.Fatalf("asked for %s, got no state (%v)", gen, err)
+		}
+		if st == nil {
+			if err == nil {
+				t.Fatal("no state and no error")
 			}
 			return
 		}
 		if gen != "" && st.Generation != gen {
 			t.Fatalf("asked for %s, got %s", gen, st.Generation)
+		}
+		if err != nil {
+			return
 		}
 		if st.Generation == TagV6 {
 			return // the 80/88 stride choice is heuristic
@@ -125,19 +133,28 @@ func FuzzDetect(f *testing.F) {
 	f.Fuzz(func(t *testing.T, blob, patch []byte) {
 		img, _ := fuzzWorld()
 		defer patchImage(img, patch)()
-		tag, ev, err := Detect(blob, img)
+		det, err := Detect(blob, img, "")
 		if err != nil {
 			if _, ok := err.(*phys.Error); !ok {
 				t.Fatalf("error %v is %T, not *phys.Error", err, err)
 			}
+			checkProblems(t, err)
+			if det.Tag != "" {
+				t.Fatalf("Detect failed (%v) but names %q", err, det.Tag)
+			}
 			return
 		}
-		if _, ok := layouts[tag]; !ok || len(ev) == 0 {
-			t.Fatalf("Detect = %q with evidence %q", tag, ev)
+		if _, ok := layouts[det.Tag]; !ok || len(det.Evidence) == 0 || det.Confidence == "" {
+			t.Fatalf("Detect = %+v", det)
 		}
-		if _, _, err := Detect(blob, nil); err != nil && tag != TagV4 && tag != TagRFC {
-			// Without memory only the subsystem-era decision can change.
-			t.Logf("without memory: %v", err)
+		if det.Confidence == abi.Low && det.Tag != TagFeat && len(det.Alternatives) == 0 &&
+			len(det.Conflicts) == 0 {
+			t.Fatalf("low confidence without alternatives or conflicts: %+v", det)
+		}
+		for _, k := range []string{"K1b", "K2", "K4"} {
+			if d, err := Detect(blob, img, k); err != nil || d.Tag == "" {
+				t.Fatalf("Detect with KHO %s fails (%v) where it succeeds without", k, err)
+			}
 		}
 	})
 }

@@ -7,10 +7,12 @@
 // RFC-era FDT with /subsystems (L-RFC) to the feature-header luo_ser (L-feat).
 // All offsets and sizes come from the abi registry. The decoder never
 // panics, checks every count against what its array or block can hold
-// before iterating, requires NUL-terminated names, and reports failures as
-// *phys.Error values whose Path names the place in the state, for example
-// "LUO/sessions[3].files[7].compatible", together with the physical address
-// and the byte offset inside the structure.
+// before iterating, and never follows memory twice. It keeps going past
+// problems: it decodes everything around a damaged part and reports each
+// problem as a *phys.Error with a Check (checks.go) and a Path naming the
+// place in the state, for example "LUO/sessions[3].files[7].compatible",
+// together with the physical address and the byte offset inside the
+// structure.
 package luo
 
 // State is one decoded LUO handover state, as independent of the layout

@@ -238,12 +238,15 @@ func TestProducerFingerprint(t *testing.T) {
 func TestDetect(t *testing.T) {
 	for _, c := range roundTripCases() {
 		img, blob, _ := encodeCase(t, c)
-		tag, ev, err := Detect(blob, img)
-		if err != nil || tag != c.gen {
-			t.Errorf("%s: Detect = %q, %v\n%q", c.name, tag, err, ev)
+		det, err := Detect(blob, img, "")
+		if err != nil || det.Tag != c.gen {
+			t.Errorf("%s: Detect = %q, %v\n%q", c.name, det.Tag, err, det.Evidence)
 		}
-		if len(ev) == 0 {
-			t.Errorf("%s: no evidence", c.name)
+		if len(det.Evidence) == 0 || det.Confidence == "" {
+			t.Errorf("%s: no evidence or confidence: %+v", c.name, det)
+		}
+		if len(det.Conflicts) != 0 {
+			t.Errorf("%s: conflicts on a clean blob: %q", c.name, det.Conflicts)
 		}
 	}
 }
@@ -263,8 +266,8 @@ func TestDetectV6Strides(t *testing.T) {
 		if err != nil || got.SessionEntrySize != size {
 			t.Fatalf("stride %d decoded as %+v, %v", size, got, err)
 		}
-		if tag, ev, _ := Detect(blob, nil); tag != TagV6 {
-			t.Fatalf("without memory: %q %q", tag, ev)
+		if det, _ := Detect(blob, nil, ""); det.Tag != TagV6 {
+			t.Fatalf("without memory: %q %q", det.Tag, det.Evidence)
 		}
 	}
 }
@@ -294,8 +297,8 @@ func TestRFCInline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tag, ev, err := Detect(blob, nil); tag != TagRFC || err != nil {
-		t.Fatalf("Detect = %q %v %q", tag, err, ev)
+	if det, err := Detect(blob, nil, ""); det.Tag != TagRFC || err != nil {
+		t.Fatalf("Detect = %q %v %q", det.Tag, err, det.Evidence)
 	}
 	st, err := Decode(nil, blob, "")
 	if err != nil {

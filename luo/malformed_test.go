@@ -84,119 +84,133 @@ func TestMalformed(t *testing.T) {
 		mutate func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte
 		kind   error
 		path   string
+		check  phys.Check // "" for unresolved memory; KHO chain problems carry kho checks
 	}{
 		{"session count over capacity", TagFLB, three, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			poke64(t, img, st.Layout.SessionHeader.Addr, 820)
 			return blob
-		}, phys.ErrLimit, "LUO/sessions.count"},
+		}, phys.ErrLimit, "LUO/sessions.count", CheckSessionCount},
 		{"file count over capacity", Tag619, noFLB, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			poke64(t, img, st.Sessions[0].Addr+72, 129)
 			return blob
-		}, phys.ErrLimit, "LUO/sessions[0].files.count"},
+		}, phys.ErrLimit, "LUO/sessions[0].files.count", CheckFileCount},
 		{"FLB count over capacity", TagLuoV3, three, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			poke64(t, img, st.Layout.FLBHeader.Addr+8, 64)
 			return blob
-		}, phys.ErrLimit, "LUO/flbs.count"},
+		}, phys.ErrLimit, "LUO/flbs.count", CheckFLBCount},
 		{"files 0 with a count", Tag619, noFLB, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			poke64(t, img, st.Sessions[1].Addr+72, 3)
 			return blob
-		}, phys.ErrMalformed, "LUO/sessions[1].files.count"},
+		}, phys.ErrMalformed, "LUO/sessions[1].files.count", CheckFilesZero},
 		{"unterminated session name", TagLuoV5, three, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			fill(t, img, st.Sessions[2].Addr, 64, 'A')
 			return blob
-		}, phys.ErrMalformed, "LUO/sessions[2].name"},
+		}, phys.ErrMalformed, "LUO/sessions[2].name", CheckSessionName},
 		{"unterminated file compatible", TagFLB, three, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			fill(t, img, st.Sessions[0].Files[1].Addr, 48, 'x')
 			return blob
-		}, phys.ErrMalformed, "LUO/sessions[0].files[1].compatible"},
+		}, phys.ErrMalformed, "LUO/sessions[0].files[1].compatible", CheckFileName},
 		{"unterminated handler name", TagFeat, State{Features: &Features{7, 7, 7}, Sessions: sample(1, someFiles, true)}, "",
 			func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 				fill(t, img, st.Sessions[0].Files[0].Addr, 48, 'x')
 				return blob
-			}, phys.ErrMalformed, "LUO/sessions[0].files[0].name"},
+			}, phys.ErrMalformed, "LUO/sessions[0].files[0].name", CheckFileName},
 		{"unterminated FLB name", TagLuoV5, three, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			fill(t, img, st.FLBs[1].Addr, 48, 'x')
 			return blob
-		}, phys.ErrMalformed, "LUO/flbs[1].name"},
+		}, phys.ErrMalformed, "LUO/flbs[1].name", CheckFLBName},
 		{"cycle in session chain", TagLuoV5, State{Sessions: sample(120, func(int) int { return 0 }, false)}, "",
 			func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 				poke64(t, img, st.Layout.SessionBlocks[2], st.Layout.SessionBlocks[1])
 				return blob
-			}, phys.ErrCycle, "LUO/sessions.block[3]"},
+			}, phys.ErrCycle, "LUO/sessions.block[3]", ""},
 		{"cycle in file chain", TagLuoV5, State{Sessions: sample(1, func(int) int { return 130 }, false)}, "",
 			func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 				poke64(t, img, st.Sessions[0].FileBlocks[2], st.Sessions[0].FileBlocks[0])
 				return blob
-			}, phys.ErrCycle, "LUO/sessions[0].files.block[3]"},
+			}, phys.ErrCycle, "LUO/sessions[0].files.block[3]", ""},
 		{"block count 0", TagRFCCompat, three, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			poke64(t, img, st.Layout.SessionBlocks[0]+8, 0)
 			return blob
-		}, phys.ErrMalformed, "LUO/sessions.block[0].count"},
+		}, phys.ErrMalformed, "LUO/sessions.block[0].count", ""},
 		{"file count differs from chain", TagLuoV5, three, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			poke64(t, img, st.Sessions[0].Addr+72, 3)
 			return blob
-		}, phys.ErrMalformed, "LUO/sessions[0].files.count"},
+		}, phys.ErrMalformed, "LUO/sessions[0].files.count", CheckChainTotal},
 		{"file array shared by two sessions", TagLuoV3, three, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			poke64(t, img, st.Sessions[2].Addr+64, st.Sessions[0].FilesAddr)
 			return blob
-		}, phys.ErrMalformed, "LUO/sessions[2].files"},
+		}, phys.ErrMalformed, "LUO/sessions[2].files", CheckShared},
 		{"unresolved session array", Tag619, noFLB, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			return setProp(t, blob, "/luo-session", "luo-session-header", le64(0xdead0000))
-		}, phys.ErrUnresolved, "LUO/sessions"},
+		}, phys.ErrUnresolved, "LUO/sessions", ""},
 		{"unresolved file array", TagLuoV2, three, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			poke64(t, img, st.Sessions[0].Addr+64, 0xbad000)
 			return blob
-		}, phys.ErrUnresolved, "LUO/sessions[0].files"},
+		}, phys.ErrUnresolved, "LUO/sessions[0].files", ""},
 		{"session header 0", Tag619, noFLB, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			return setProp(t, blob, "/luo-session", "luo-session-header", le64(0))
-		}, phys.ErrMalformed, "LUO/sessions"},
+		}, phys.ErrMalformed, "LUO/sessions", CheckSessionHeaderZero},
 		{"session header property 4 bytes", Tag619, noFLB, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			return luoFDT(t, "luo-v1", le64(1), "luo-session-v2", "luo-session-header", []byte{0, 0x10, 0, 0})
-		}, phys.ErrMalformed, "LUO/luo-session.luo-session-header"},
+		}, phys.ErrMalformed, "LUO/luo-session.luo-session-header", CheckSessionNode},
 		{"liveupdate-number 4 bytes", Tag619, noFLB, Tag619, func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			return luoFDT(t, "luo-v1", []byte{1, 0, 0, 0}, "luo-session-v2", "luo-session-header", le64(st.Layout.SessionHeader.Addr))
-		}, phys.ErrMalformed, "LUO.liveupdate-number"},
+		}, phys.ErrMalformed, "LUO.liveupdate-number", CheckLiveupdateNumber},
 		{"unknown root compatible", Tag619, noFLB, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			return luoFDT(t, "luo-v7", le64(1), "luo-session-v2", "luo-session-header", le64(st.Layout.SessionHeader.Addr))
-		}, phys.ErrUnsupported, "LUO.compatible"},
+		}, phys.ErrUnsupported, "LUO.compatible", CheckCompatible},
 		{"unknown session compatible", Tag619, noFLB, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			return luoFDT(t, "luo-v1", le64(1), "luo-session-v3", "luo-session-header", le64(st.Layout.SessionHeader.Addr))
-		}, phys.ErrUnsupported, "LUO/luo-session.compatible"},
+		}, phys.ErrUnsupported, "LUO/luo-session.compatible", CheckSessionNode},
 		{"unknown session compatible, explicit", Tag619, noFLB, Tag619, func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			return luoFDT(t, "luo-v1", le64(1), "luo-session-v3", "luo-session-header", le64(st.Layout.SessionHeader.Addr))
-		}, phys.ErrUnsupported, "LUO/luo-session.compatible"},
+		}, phys.ErrUnsupported, "LUO/luo-session.compatible", CheckSessionNode},
 		{"unknown luo_ser string", TagLuoV5, three, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			b := bytes.Clone(blob)
 			b[5] = '9'
 			return b
-		}, phys.ErrUnsupported, "LUO.compatible"},
-		{"luo_ser string of another generation", TagLuoV5, three, TagLuoV4, nil, phys.ErrUnsupported, "LUO.compatible"},
+		}, phys.ErrUnsupported, "LUO.compatible", CheckCompatible},
+		{"luo_ser string of another generation", TagLuoV5, three, TagLuoV4, nil, phys.ErrUnsupported, "LUO.compatible", CheckCompatible},
 		{"luo_ser too small", TagLuoV3, three, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			return blob[:20]
-		}, phys.ErrMalformed, "LUO"},
-		{"L-6.19 blob read as L-FLB", Tag619, noFLB, TagFLB, nil, phys.ErrMalformed, "LUO/luo-flb"},
-		{"L-v5 blob read as L-v6", TagV5, three, TagV6, nil, phys.ErrUnsupported, "LUO/luo-session.luo-session-head"},
+		}, phys.ErrMalformed, "LUO", CheckBlobSize},
+		{"L-6.19 blob read as L-FLB", Tag619, noFLB, TagFLB, nil, phys.ErrMalformed, "LUO/luo-flb", CheckFLBNode},
+		{"L-v5 blob read as L-v6", TagV5, three, TagV6, nil, phys.ErrUnsupported, "LUO/luo-session.luo-session-head", CheckSessionNode},
 		{"feature reserved word", TagFeat, State{Features: &Features{7, 7, 7}}, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			b := bytes.Clone(blob)
 			b[24+3*8] = 1
 			return b
-		}, phys.ErrUnsupported, "LUO"}, // no longer a feature header: detection fails
+		}, phys.ErrMalformed, "LUO.features.reserved[3]", CheckFeatures}, // detected as L-feat with a conflict
 		{"feature reserved word, explicit", TagFeat, State{Features: &Features{7, 7, 7}}, TagFeat,
 			func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 				b := bytes.Clone(blob)
 				b[24+3*8] = 1
 				return b
-			}, phys.ErrMalformed, "LUO.features.reserved[3]"},
-		{"unknown required feature", TagFeat, State{Features: &Features{0xf, 0xf, 0x7}}, "", nil, phys.ErrUnsupported, "LUO.features.req"},
+			}, phys.ErrMalformed, "LUO.features.reserved[3]", CheckFeatures},
+		{"unknown required feature", TagFeat, State{Features: &Features{0xf, 0xf, 0x7}}, "", nil, phys.ErrUnsupported, "LUO.features.req", CheckFeatures},
 		{"inactive member set", TagFeat, State{Features: &Features{7, 7, 5}}, "", func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 			b := bytes.Clone(blob)
 			binary.LittleEndian.PutUint64(b[136:], 0x5000)
 			return b
-		}, phys.ErrMalformed, "LUO.sessions_pa"},
+		}, phys.ErrMalformed, "LUO.sessions_pa", CheckFeatures},
 		{"L-v4 without session FDT", TagV4, State{Sessions: sample(2, someFiles, false)}, TagV4,
 			func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 				return setProp(t, blob, "/subsystems", "luo-session", le64(0x123000))
-			}, phys.ErrMalformed, "LUO/luo-session"},
+			}, phys.ErrUnresolved, "LUO/luo-session", ""},
+		{"L-v4 without session subsystem", TagV4, State{Sessions: sample(2, someFiles, false)}, TagV4,
+			func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
+				w := fdt.NewSeqWriter(4096)
+				w.BeginNode("")
+				w.PropertyString("compatible", "luo-v1")
+				w.BeginNode("subsystems")
+				w.PropertyString("compatible", "subsystems-v1")
+				w.PropertyU64LE("iommu", 0x123000)
+				w.EndNode()
+				w.EndNode()
+				b, _ := w.Finish()
+				return b
+			}, phys.ErrMalformed, "LUO/luo-session", CheckSessionNode},
 		{"L-RFC file without data", TagRFC, State{Files: []File{{Compatible: "memfd-v1", Token: 7}}}, "",
 			func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 				w := fdt.NewSeqWriter(4096)
@@ -211,7 +225,7 @@ func TestMalformed(t *testing.T) {
 				w.EndNode()
 				b, _ := w.Finish()
 				return b
-			}, phys.ErrMalformed, "LUO/files[0].data"},
+			}, phys.ErrMalformed, "LUO/files[0].data", CheckStructure},
 		{"L-RFC bad token", TagRFC, State{Files: []File{{Compatible: "memfd-v1", Token: 7}}}, "",
 			func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte {
 				w := fdt.NewSeqWriter(4096)
@@ -225,7 +239,7 @@ func TestMalformed(t *testing.T) {
 				w.EndNode()
 				b, _ := w.Finish()
 				return b
-			}, phys.ErrMalformed, "LUO/files[0]"},
+			}, phys.ErrMalformed, "LUO/files[0]", CheckStructure},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -243,10 +257,17 @@ func TestMalformed(t *testing.T) {
 				}
 				blob = tc.mutate(t, img, st, blob)
 			}
-			_, err = Decode(img, blob, tc.decode)
-			var pe *phys.Error
-			if !errors.Is(err, tc.kind) || !errors.As(err, &pe) || pe.Path != tc.path {
+			st, err := Decode(img, blob, tc.decode)
+			checkProblems(t, err)
+			pe := findProblem(err, tc.path, tc.kind)
+			if pe == nil {
 				t.Fatalf("got %v, want %v at %s", err, tc.kind, tc.path)
+			}
+			if tc.check != "" && pe.Check != tc.check {
+				t.Fatalf("%v: check %q, want %q", pe, pe.Check, tc.check)
+			}
+			if tc.decode != "" && st == nil {
+				t.Fatalf("no state for the given generation %s", tc.decode)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package luo
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/phys"
@@ -19,13 +20,13 @@ const (
 )
 
 // rootNumber reads the optional liveupdate-number of an RFC-era root.
-func (d *decoder) rootNumber(r fdt.Node) error {
+func (d *decoder) rootNumber(r fdt.Node) {
 	if _, ok := r.Property("liveupdate-number"); !ok {
-		return nil
+		return
 	}
-	v, err := d.propU64(r, root, "liveupdate-number", d.blobAddr)
-	d.st.LiveupdateNumber = v
-	return err
+	var pe *phys.Error
+	d.st.LiveupdateNumber, pe = propU64(r, root, "liveupdate-number", d.blobAddr, CheckLiveupdateNumber)
+	d.addErr(pe)
 }
 
 // subsystems decodes the /subsystems properties (all u64 LE) in
@@ -33,121 +34,130 @@ func (d *decoder) rootNumber(r fdt.Node) error {
 // after the node's compatible, and each new property lands right after the
 // node name: a node whose compatible is its last property lists them
 // newest first, and is read backwards. Any other node (a sequential-write
-// one, compatible first) is read in blob order.
-func (d *decoder) subsystems(r fdt.Node, required bool) ([]Subsystem, error) {
+// one, compatible first) is read in blob order. Malformed properties are
+// reported and left out.
+func (d *decoder) subsystems(r fdt.Node, required bool) []Subsystem {
 	n, ok := r.Child(subsystemsNode)
 	if !ok {
 		if required {
-			_, err := childNode(r, subsystemsNode)
-			return nil, err
+			_, pe := childNode(r, subsystemsNode, CheckStructure)
+			d.addErr(pe)
 		}
-		return nil, nil
+		return nil
 	}
-	if _, err := checkCompatible(n, root, subsystemsCompat, d.blobAddr); err != nil {
-		return nil, err
-	}
+	_, pe := checkCompatible(n, root, subsystemsCompat, d.blobAddr, CheckStructure)
+	d.addErr(pe)
 	var out []Subsystem
 	for _, p := range n.Properties() {
 		if p.Name == "compatible" {
 			continue
 		}
-		v, err := d.propU64(n, root, p.Name, d.blobAddr)
-		if err != nil {
-			return nil, err
+		v, pe := propU64(n, root, p.Name, d.blobAddr, CheckStructure)
+		if d.addErr(pe) {
+			continue
 		}
 		out = append(out, Subsystem{Name: p.Name, Data: v})
 	}
 	if props := n.Properties(); len(props) > 1 && props[len(props)-1].Name == "compatible" {
 		slices.Reverse(out)
 	}
-	return out, nil
+	return out
 }
 
 // rfc decodes L-RFC: files either in an inline /file-descriptors node
 // (RFC v2) or in a separate FDT named by the file-descriptors subsystem
 // (patch v2/v3).
-func (d *decoder) rfc() error {
-	r, err := d.openRoot()
-	if err != nil {
-		return err
+func (d *decoder) rfc() {
+	r, ok := d.openRoot()
+	if !ok {
+		return
 	}
-	if err := d.rootNumber(r); err != nil {
-		return err
-	}
-	subs, err := d.subsystems(r, false)
-	if err != nil {
-		return err
-	}
-	for _, s := range subs {
+	d.rootNumber(r)
+	viaSubsystem := false
+	for _, s := range d.subsystems(r, false) {
 		if s.Name != filesNode {
 			d.st.Subsystems = append(d.st.Subsystems, s)
 			continue
 		}
-		path := root + "/" + filesNode
-		if s.Data == 0 {
-			return phys.Errorf(phys.ErrMalformed, root+"/subsystems."+filesNode, 0, -1, "files FDT address is 0")
-		}
-		if err := d.claim(s.Data, path); err != nil {
-			return err
-		}
-		ft, err := d.readFDT(s.Data, path, true)
-		if err != nil {
-			return err
-		}
-		d.st.Layout.FilesFDT = s.Data
-		if err := d.rfcFiles(ft.Root(), path, s.Data); err != nil {
-			return err
-		}
+		viaSubsystem = true
+		d.rfcFilesFDT(s.Data)
 	}
-	if d.st.Layout.FilesFDT != 0 {
-		return nil
+	if viaSubsystem {
+		return
 	}
-	n, err := childNode(r, filesNode)
+	n, pe := childNode(r, filesNode, CheckStructure)
+	if d.addErr(pe) {
+		return // a missing node panics the RFC v2 receiver
+	}
+	d.rfcFiles(n, root+"/"+filesNode, d.blobAddr)
+}
+
+// rfcFilesFDT decodes the file-descriptors FDT at pa (patch v2/v3).
+func (d *decoder) rfcFilesFDT(pa uint64) {
+	path := root + "/" + filesNode
+	if pa == 0 {
+		d.report(phys.Errorf(phys.ErrMalformed, root+"/subsystems."+filesNode, 0, -1, "files FDT address is 0"), CheckStructure)
+		return
+	}
+	if !d.claim(pa, path) {
+		return
+	}
+	ft, err := d.readFDT(pa, path, true, CheckStructure)
 	if err != nil {
-		return err // a missing node panics the RFC v2 receiver
+		d.add(err)
+		return
 	}
-	return d.rfcFiles(n, root+"/"+filesNode, d.blobAddr)
+	d.st.Layout.FilesFDT = pa
+	d.rfcFiles(ft.Root(), path, pa)
 }
 
 // rfcFiles decodes the children of a file-descriptors node: one node per
-// file, named by its token, with compatible and data.
-func (d *decoder) rfcFiles(n fdt.Node, path string, base uint64) error {
+// file, named by its token, with compatible and data. A file whose token
+// or data cannot be read is reported and left out; a compatible that is
+// not a string is reported and kept as its raw value.
+func (d *decoder) rfcFiles(n fdt.Node, path string, base uint64) {
 	prefix := path
 	if n.Depth() > 0 {
 		prefix = root
 	}
-	if _, err := checkCompatible(n, prefix, filesCompat, base); err != nil {
-		return err
-	}
+	_, pe := checkCompatible(n, prefix, filesCompat, base, CheckStructure)
+	d.addErr(pe)
 	i := 0
 	for c := range n.Children() {
 		fp := fmt.Sprintf("%s/files[%d]", root, i)
+		i++
 		tok, ok := parseToken(c.Name())
 		if !ok {
-			return phys.Errorf(phys.ErrMalformed, fp, phys.NoAddr, int64(c.Offset()),
-				"node name %q is not a token", c.Name())
+			d.report(phys.Errorf(phys.ErrMalformed, fp, phys.NoAddr, int64(c.Offset()),
+				"node name %q is not a token", c.Name()), CheckStructure)
+			continue
 		}
+		var compat string
 		p, ok := c.Property("compatible")
 		if !ok {
-			return phys.Errorf(phys.ErrMalformed, fp+".compatible", phys.NoAddr, int64(c.Offset()), "property is missing")
-		}
-		compat, err := p.String()
-		if err != nil {
-			return phys.Errorf(phys.ErrMalformed, fp+".compatible", phys.NoAddr, int64(p.ValueOffset()), "%v", err)
+			d.report(phys.Errorf(phys.ErrMalformed, fp+".compatible", phys.NoAddr, int64(c.Offset()), "property is missing"),
+				CheckStructure)
+		} else if s, err := p.String(); err != nil {
+			d.report(phys.Errorf(phys.ErrMalformed, fp+".compatible", phys.NoAddr, int64(p.ValueOffset()), "%v", err),
+				CheckFileName)
+			compat = strings.TrimRight(string(p.Value), "\x00")
+		} else {
+			compat = s
 		}
 		dp, ok := c.Property("data")
 		if !ok {
-			return phys.Errorf(phys.ErrMalformed, fp+".data", phys.NoAddr, int64(c.Offset()), "property is missing")
+			d.report(phys.Errorf(phys.ErrMalformed, fp+".data", phys.NoAddr, int64(c.Offset()), "property is missing"),
+				CheckStructure)
+			continue
 		}
 		data, err := dp.U64LE()
 		if err != nil {
-			return phys.Errorf(phys.ErrMalformed, fp+".data", phys.NoAddr, int64(dp.ValueOffset()),
-				"value is %d bytes, want 8", len(dp.Value))
+			d.report(phys.Errorf(phys.ErrMalformed, fp+".data", phys.NoAddr, int64(dp.ValueOffset()),
+				"value is %d bytes, want 8", len(dp.Value)), CheckStructure)
+			continue
 		}
 		d.st.Files = append(d.st.Files, File{Compatible: compat, Token: tok, Data: data, Path: fp})
-		i++
 	}
-	return nil
 }
 
 // parseToken parses a node name like kstrtou64(name, 0): "0x"/"0X" hex,
@@ -201,12 +211,30 @@ func isSessionFDT(m phys.Memory, pa uint64) bool {
 		return false
 	}
 	d := &decoder{m: m, claimed: map[uint64]string{}}
-	t, err := d.readFDT(pa, root, true)
+	t, err := d.readFDT(pa, root, true, CheckStructure)
 	if err != nil {
 		return false
 	}
-	_, err = checkCompatible(t.Root(), root, "luo-session-v1", pa)
-	return err == nil
+	_, pe := checkCompatible(t.Root(), root, "luo-session-v1", pa, CheckStructure)
+	return pe == nil
+}
+
+// v4SessionSubsystem returns the index of the subsystem that points to
+// the L-v4 session FDT: the first whose u64 points to a luo-session-v1
+// FDT or, failing that, the first named like a session subsystem (its
+// FDT is then damaged or unresolved); -1 when there is none.
+func (d *decoder) v4SessionSubsystem(subs []Subsystem) int {
+	for i, s := range subs {
+		if isSessionFDT(d.m, s.Data) {
+			return i
+		}
+	}
+	for i, s := range subs {
+		if strings.Contains(s.Name, "session") {
+			return i
+		}
+	}
+	return -1
 }
 
 // v4 decodes L-v4: /subsystems holds the PA of a luo-session FDT with
@@ -214,50 +242,53 @@ func isSessionFDT(m phys.Memory, pa uint64) bool {
 // (big-endian: the v4 posting writes them with fdt_property_u64). A session
 // FDT with little-endian values (written by Encode before this was fixed)
 // is not supported.
-func (d *decoder) v4() error {
-	r, err := d.openRoot()
-	if err != nil {
-		return err
+func (d *decoder) v4() {
+	r, ok := d.openRoot()
+	if !ok {
+		return
 	}
-	if err := d.rootNumber(r); err != nil {
-		return err
-	}
-	subs, err := d.subsystems(r, true)
-	if err != nil {
-		return err
-	}
-	var sessPA uint64
-	for _, s := range subs {
-		if sessPA == 0 && isSessionFDT(d.m, s.Data) {
-			sessPA = s.Data
-			d.st.Layout.SessionSubsystem = s.Name
-			continue
+	d.rootNumber(r)
+	subs := d.subsystems(r, true)
+	si := d.v4SessionSubsystem(subs)
+	for i, s := range subs {
+		if i != si {
+			d.st.Subsystems = append(d.st.Subsystems, s)
 		}
-		d.st.Subsystems = append(d.st.Subsystems, s)
 	}
 	path := root + "/" + sessionFDTRoot
+	if si < 0 {
+		d.report(phys.Errorf(phys.ErrMalformed, path, phys.NoAddr, -1, "no subsystem points to a luo-session-v1 FDT"),
+			CheckSessionNode)
+		return
+	}
+	sessPA := subs[si].Data
+	d.st.Layout.SessionSubsystem = subs[si].Name
 	if sessPA == 0 {
-		return phys.Errorf(phys.ErrMalformed, path, phys.NoAddr, -1, "no subsystem points to a luo-session-v1 FDT")
+		d.report(phys.Errorf(phys.ErrMalformed, path, 0, -1, "subsystem %q holds address 0", subs[si].Name), CheckSessionNode)
+		return
 	}
-	if err := d.claim(sessPA, path); err != nil {
-		return err
+	if !d.claim(sessPA, path) {
+		return
 	}
-	st, err := d.readFDT(sessPA, path, true)
+	st, err := d.readFDT(sessPA, path, true, CheckSessionNode)
 	if err != nil {
-		return err
+		d.add(err)
+		return
 	}
 	d.st.Layout.SessionFDT = sessPA
 	sr := st.Root()
-	if d.st.Layout.SessionCompatible, err = checkCompatible(sr, path, d.l.sessionCompat, sessPA); err != nil {
-		return err
-	}
+	var pe *phys.Error
+	d.st.Layout.SessionCompatible, pe = checkCompatible(sr, path, d.l.sessionCompat, sessPA, CheckSessionNode)
+	d.addErr(pe)
 	// count, data and pgcnt, in the byte order the registry gives
 	// (big-endian: the v4 posting writes them with fdt_property_u64).
 	vals := map[string]uint64{}
 	for _, p := range d.l.sessFDTProps {
-		if vals[p.Name], err = d.propU64Kind(sr, path, p.Name, p.Kind, sessPA); err != nil {
-			return err
+		v, pe := propU64Kind(sr, path, p.Name, p.Kind, sessPA, CheckSessionNode)
+		if d.addErr(pe) {
+			return
 		}
+		vals[p.Name] = v
 	}
-	return d.sessionArrayV4(vals["data"], vals["count"], vals["pgcnt"])
+	d.sessionArrayV4(vals["data"], vals["count"], vals["pgcnt"])
 }

@@ -25,32 +25,44 @@ func rawCompat(blob []byte) (string, int, bool) {
 }
 
 // rawSer decodes a blob that is a string-identified struct luo_ser:
-// L-luo-v3, L-blk, L-luo-v4, L-luo-v5 and L-RFC-compat.
-func (d *decoder) rawSer() error {
+// L-luo-v3, L-blk, L-luo-v4, L-luo-v5 and L-RFC-compat. A string that is
+// not the generation's is reported and the blob read with the
+// generation's layout; a blob shorter than the struct is read no further.
+func (d *decoder) rawSer() {
 	l := d.l
 	compat, n, ok := rawCompat(d.blob)
-	if !ok {
-		return phys.Errorf(phys.ErrMalformed, root+".compatible", d.blobPA(0), 0,
-			"no NUL in the first %d bytes", min(len(d.blob), maxCompatLen))
-	}
-	if !slices.Contains(l.compatibles, compat) {
-		return phys.Errorf(phys.ErrUnsupported, root+".compatible", d.blobPA(0), 0,
-			"%q is not a %s string (%q)", compat, l.tag, l.compatibles)
-	}
-	if n != l.serCompat.Size {
-		return phys.Errorf(phys.ErrMalformed, root+".compatible", d.blobPA(0), 0,
-			"%q needs a %d-byte field, the %s luo_ser has %d", compat, n, l.tag, l.serCompat.Size)
-	}
-	if len(d.blob) < l.ser.Size {
-		return phys.Errorf(phys.ErrMalformed, root, d.blobPA(0), 0,
-			"blob is %d bytes; struct luo_ser is %d (LUO state is too small)", len(d.blob), l.ser.Size)
+	switch {
+	case !ok:
+		d.report(phys.Errorf(phys.ErrMalformed, root+".compatible", d.blobPA(0), 0,
+			"no NUL in the first %d bytes", min(len(d.blob), maxCompatLen)), CheckCompatible)
+	case !slices.Contains(l.compatibles, compat):
+		d.report(phys.Errorf(phys.ErrUnsupported, root+".compatible", d.blobPA(0), 0,
+			"%q is not a %s string (%q)", compat, l.tag, l.compatibles), CheckCompatible)
+	case n != l.serCompat.Size:
+		d.report(phys.Errorf(phys.ErrMalformed, root+".compatible", d.blobPA(0), 0,
+			"%q needs a %d-byte field, the %s luo_ser has %d", compat, n, l.tag, l.serCompat.Size), CheckCompatible)
 	}
 	d.st.Compatible = compat
+	if !d.serSize() {
+		return
+	}
+	d.serBody(d.blob)
+}
+
+// serSize checks that the blob holds the generation's struct luo_ser and
+// records its size and address.
+func (d *decoder) serSize() bool {
+	l := d.l
+	if len(d.blob) < l.ser.Size {
+		d.report(phys.Errorf(phys.ErrMalformed, root, d.blobPA(0), 0,
+			"blob is %d bytes; struct luo_ser is %d (LUO state is too small)", len(d.blob), l.ser.Size), CheckBlobSize)
+		return false
+	}
 	d.st.Layout.BlobSize = l.ser.Size
 	if d.blobAddr != phys.NoAddr {
 		d.st.Layout.SerAddr = d.blobAddr
 	}
-	return d.serBody(d.blob)
+	return true
 }
 
 // L-feat feature bits and the feature header fields.
@@ -66,65 +78,60 @@ var (
 	featReserved = featHdr.MustField("reserved")
 )
 
-// checkFeatures validates a feature header at the start of b and returns
-// it. It does not look at which bits are known.
-func checkFeatures(b []byte, path string, addr func(int) uint64) (Features, error) {
-	if len(b) < featHdr.Size {
-		return Features{}, phys.Errorf(phys.ErrMalformed, path, addr(0), 0,
-			"%d bytes cannot hold the %d-byte feature header", len(b), featHdr.Size)
-	}
+// checkFeatures reads the feature header at the start of b, which must
+// hold featHdr.Size bytes, and returns it with every problem it has
+// (CheckFeatures): non-zero reserved words, req or active outside supp,
+// required features this package does not know.
+func checkFeatures(b []byte, path string, addr func(int) uint64) (Features, []*phys.Error) {
 	f := Features{Supp: featSupp.Uint(b), Req: featReq.Uint(b), Active: featActive.Uint(b)}
+	var out []*phys.Error
+	add := func(kind error, p string, off int, format string, args ...any) {
+		out = append(out, phys.Errorf(kind, p, addr(off), int64(off), format, args...).With(CheckFeatures))
+	}
 	for i := 0; i < featReserved.Count; i++ {
 		if v := featReserved.Elem(b, i); v != 0 {
-			off := featReserved.Offset + i*featReserved.ElemSize()
-			return f, phys.Errorf(phys.ErrMalformed, fmt.Sprintf("%s.reserved[%d]", path, i), addr(off), int64(off),
+			add(phys.ErrMalformed, fmt.Sprintf("%s.reserved[%d]", path, i), featReserved.Offset+i*featReserved.ElemSize(),
 				"reserved word is 0x%x, want 0", v)
 		}
 	}
 	if f.Req&^f.Supp != 0 {
-		return f, phys.Errorf(phys.ErrMalformed, path+".req", addr(featReq.Offset), int64(featReq.Offset),
-			"req 0x%x is not a subset of supp 0x%x", f.Req, f.Supp)
+		add(phys.ErrMalformed, path+".req", featReq.Offset, "req 0x%x is not a subset of supp 0x%x", f.Req, f.Supp)
 	}
 	if f.Active&^f.Supp != 0 {
-		return f, phys.Errorf(phys.ErrMalformed, path+".active", addr(featActive.Offset), int64(featActive.Offset),
-			"active 0x%x is not a subset of supp 0x%x", f.Active, f.Supp)
+		add(phys.ErrMalformed, path+".active", featActive.Offset, "active 0x%x is not a subset of supp 0x%x", f.Active, f.Supp)
 	}
-	return f, nil
+	if f.Req&^featKnown != 0 {
+		add(phys.ErrUnsupported, path+".req", featReq.Offset, "required features 0x%x are unknown", f.Req&^featKnown)
+	}
+	return f, out
 }
 
 // feat decodes the L-feat struct luo_ser: a feature header instead of a
-// string. A member whose feature bit is not active must be zero.
-func (d *decoder) feat() error {
+// string. Problems of the header, and members set whose feature bit is
+// not active, are reported; the sessions and FLBs are decoded anyway.
+func (d *decoder) feat() {
 	l := d.l
 	fpath := root + ".features"
 	if bytes.HasPrefix(d.blob, fdtMagic) || bytes.HasPrefix(d.blob, []byte("luo-v")) {
-		return phys.Errorf(phys.ErrUnsupported, root, d.blobPA(0), 0, "blob is an FDT or a string luo_ser, not L-feat")
+		d.report(phys.Errorf(phys.ErrUnsupported, root, d.blobPA(0), 0,
+			"blob is an FDT or a string luo_ser, not L-feat"), CheckCompatible)
 	}
-	f, err := checkFeatures(d.blob, fpath, d.blobPA)
-	if err != nil {
-		return err
+	if !d.serSize() {
+		return
 	}
-	if f.Req&^featKnown != 0 {
-		return phys.Errorf(phys.ErrUnsupported, fpath+".req", d.blobPA(featReq.Offset), int64(featReq.Offset),
-			"required features 0x%x are unknown", f.Req&^featKnown)
-	}
-	if len(d.blob) < l.ser.Size {
-		return phys.Errorf(phys.ErrMalformed, root, d.blobPA(0), 0,
-			"blob is %d bytes; struct luo_ser is %d (LUO state is too small)", len(d.blob), l.ser.Size)
+	f, probs := checkFeatures(d.blob, fpath, d.blobPA)
+	for _, p := range probs {
+		d.add(p)
 	}
 	d.st.Features = &f
-	d.st.Layout.BlobSize = l.ser.Size
-	if d.blobAddr != phys.NoAddr {
-		d.st.Layout.SerAddr = d.blobAddr
-	}
 	for _, m := range []struct {
 		bit uint64
 		fld *abi.Field
 	}{{featNumber, l.serNum}, {featSessions, l.serSessions}, {featFLBs, l.serFLB}} {
 		if f.Active&m.bit == 0 && m.fld.Uint(d.blob) != 0 {
-			return phys.Errorf(phys.ErrMalformed, root+"."+m.fld.Name, d.blobPA(m.fld.Offset), int64(m.fld.Offset),
-				"is 0x%x but feature 0x%x is not active", m.fld.Uint(d.blob), m.bit)
+			d.report(phys.Errorf(phys.ErrMalformed, root+"."+m.fld.Name, d.blobPA(m.fld.Offset), int64(m.fld.Offset),
+				"is 0x%x but feature 0x%x is not active", m.fld.Uint(d.blob), m.bit), CheckFeatures)
 		}
 	}
-	return d.serBody(d.blob)
+	d.serBody(d.blob)
 }

@@ -54,7 +54,7 @@ func Decode(m phys.Memory, addr uint64, compatible string, path string) (*File, 
 	case "memfd":
 		gen = M4
 	default:
-		return nil, phys.Errorf(phys.ErrUnsupported, path, addr, -1, "unknown memfd handler %q", compatible)
+		return nil, phys.Errorf(phys.ErrUnsupported, path, addr, -1, "unknown memfd handler %q", compatible).With(CheckHandler)
 	}
 	f, err := DecodeAs(m, addr, gen, path)
 	if f != nil {
@@ -87,7 +87,7 @@ func DecodeAs(m phys.Memory, addr uint64, gen string, path string) (*File, error
 	}
 	l, ok := serLayouts[gen]
 	if !ok {
-		return nil, phys.Errorf(phys.ErrUnsupported, path, addr, -1, "unknown memfd generation %q", gen)
+		return nil, phys.Errorf(phys.ErrUnsupported, path, addr, -1, "unknown memfd generation %q", gen).With(CheckHandler)
 	}
 	b, err := readAt(m, addr, uint64(l.s.Size), path)
 	if err != nil {
@@ -158,7 +158,7 @@ func decodeM0(m phys.Memory, f *File) error {
 	total := binary.BigEndian.Uint32(hdr[4:])
 	if total > maxM0FDT {
 		return phys.Errorf(phys.ErrLimit, f.Path, f.Addr, 4,
-			"FDT totalsize %d is larger than the %d-byte MAX_PAGE_ORDER folio the kernel allocates", total, maxM0FDT)
+			"FDT totalsize %d is larger than the %d-byte MAX_PAGE_ORDER folio the kernel allocates", total, maxM0FDT).With(CheckStructure)
 	}
 	blob, err := readAt(m, f.Addr, uint64(max(total, fdt.HeaderSize)), f.Path)
 	if err != nil {
@@ -171,11 +171,11 @@ func decodeM0(m phys.Memory, f *File) error {
 		if errors.As(err, &fe) && fe.Offset >= 0 {
 			off = int64(fe.Offset)
 		}
-		return phys.Errorf(phys.ErrMalformed, f.Path, f.Addr, off, "per-memfd FDT: %v", err)
+		return phys.Errorf(phys.ErrMalformed, f.Path, f.Addr, off, "per-memfd FDT: %v", err).With(CheckStructure)
 	}
 	root := t.Root()
 	if !root.Valid() {
-		return phys.Errorf(phys.ErrMalformed, f.Path, f.Addr, -1, "per-memfd FDT has no root node")
+		return phys.Errorf(phys.ErrMalformed, f.Path, f.Addr, -1, "per-memfd FDT has no root node").With(CheckStructure)
 	}
 	info := &FDTInfo{TotalSize: t.Header.TotalSize}
 	// The kernel's retrieve order: folios, size, pos.
@@ -208,14 +208,14 @@ func decodeM0(m phys.Memory, f *File) error {
 
 func propErr(f *File, p *fdt.Property, name, want string) error {
 	if p == nil {
-		return phys.Errorf(phys.ErrMalformed, f.Path+"."+name, f.Addr, -1, "property %s is missing", name)
+		return phys.Errorf(phys.ErrMalformed, f.Path+"."+name, f.Addr, -1, "property %s is missing", name).With(CheckStructure)
 	}
 	return phys.Errorf(phys.ErrMalformed, f.Path+"."+name, f.Addr, int64(p.Offset),
-		"property %s is %d bytes; it %s", name, len(p.Value), want)
+		"property %s is %d bytes; it %s", name, len(p.Value), want).With(CheckStructure)
 }
 
 func errDataZero(path string) error {
-	return phys.Errorf(phys.ErrMalformed, path, 0, -1, "data is 0 (the kernel's phys_to_virt(0) check does not catch this)")
+	return phys.Errorf(phys.ErrMalformed, path, 0, -1, "data is 0 (the kernel's phys_to_virt(0) check does not catch this)").With(CheckDataZero)
 }
 
 // readAt returns n bytes at addr, without copying when the source can hand

@@ -37,7 +37,7 @@ const MaxDigestSize = 256 << 30
 // (an unknown folio size, indexes out of order or past Size).
 func (f *File) ContentDigest(m phys.Memory, pages FolioPages) (Digest, error) {
 	if f.Size > MaxDigestSize {
-		return Digest{}, phys.Errorf(phys.ErrLimit, f.Path, f.Addr, -1, "size %d is above the digest limit %d: the contents are not hashed", f.Size, uint64(MaxDigestSize))
+		return Digest{}, phys.Errorf(phys.ErrLimit, f.Path, f.Addr, -1, "size %d is above the digest limit %d: the contents are not hashed", f.Size, uint64(MaxDigestSize)).With(CheckDigest)
 	}
 	h := sha256.New()
 	w := &digestWriter{h: h, left: f.Size}
@@ -55,13 +55,13 @@ func (f *File) ContentDigest(m phys.Memory, pages FolioPages) (Digest, error) {
 		}
 		n, ok := pages(fo.PFN)
 		if !ok {
-			return Digest{}, phys.Errorf(phys.ErrMalformed, path, fo.Addr(), -1, "pfn 0x%x is not the head of a preserved block: the folio's size is unknown", fo.PFN)
+			return Digest{}, phys.Errorf(phys.ErrMalformed, path, fo.Addr(), -1, "pfn 0x%x is not the head of a preserved block: the folio's size is unknown", fo.PFN).With(CheckDigest)
 		}
 		if fo.Index < next {
-			return Digest{}, phys.Errorf(phys.ErrMalformed, path, fo.Addr(), -1, "index %d overlaps the folio before it (pages up to %d)", fo.Index, next)
+			return Digest{}, phys.Errorf(phys.ErrMalformed, path, fo.Addr(), -1, "index %d overlaps the folio before it (pages up to %d)", fo.Index, next).With(CheckFolioOrder)
 		}
 		if fo.Index >= f.pages() {
-			return Digest{}, phys.Errorf(phys.ErrMalformed, path, fo.Addr(), -1, "index %d is past the file's %d pages", fo.Index, f.pages())
+			return Digest{}, phys.Errorf(phys.ErrMalformed, path, fo.Addr(), -1, "index %d is past the file's %d pages", fo.Index, f.pages()).With(CheckFolioIndex)
 		}
 		w.zeros((fo.Index - next) * pageSize)
 		n = min(n, f.pages()-fo.Index)

@@ -10,7 +10,12 @@
 // and [File.FolioSeq] stream the folio records one vmalloc block at a time
 // without materialising them, [File.FolioAt] reads one record, and
 // [File.Check] applies the receiving kernel's retrieve checks (and the
-// consistency checks the kernel leaves out) and returns every finding.
+// consistency checks the kernel leaves out) and returns every finding;
+// [File.CheckDescriptor] is the one implementation of the descriptor
+// rules. Every problem the package raises carries a phys.Check naming the
+// rule it breaks (see [CheckSeals] and the other Check constants), except
+// unresolved memory and errors package kho raises for the folio area.
+// [File.HasField] tells which descriptor fields a generation has.
 // [Encode] and [EncodeFunc] write what a real producer writes, so tests and
 // fixtures can build states of any size.
 //

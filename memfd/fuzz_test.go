@@ -128,13 +128,17 @@ func FuzzDecode(f *testing.F) {
 		file, err := Decode(img, fuzzBase, compat, "fuzz")
 		if err != nil {
 			mustPhys(t, err)
+			mustCheck(t, err, nil)
 			return
 		}
+		ke := areaErr(img, file)
 		for _, e := range file.CheckDescriptor() {
 			mustPhys(t, e)
+			mustCheck(t, e, nil)
 		}
 		if tab, err := file.Table(img); err != nil {
 			mustPhys(t, err)
+			mustCheck(t, err, ke)
 		} else {
 			var n uint64
 			var last Folio
@@ -157,8 +161,22 @@ func FuzzDecode(f *testing.F) {
 		}
 		for _, e := range file.Check(img) {
 			mustPhys(t, e)
+			mustCheck(t, e, ke)
 		}
 	})
+}
+
+// mustCheck fails unless err carries a memfd check, is unresolved memory,
+// or is khoErr, the error kho itself gives for the folio area.
+func mustCheck(t *testing.T, err, khoErr error) {
+	t.Helper()
+	var pe *phys.Error
+	if !errors.As(err, &pe) || errors.Is(err, phys.ErrUnresolved) || (khoErr != nil && err.Error() == khoErr.Error()) {
+		return
+	}
+	if !strings.HasPrefix(string(pe.Check), "memfd/") {
+		t.Fatalf("error %v carries check %q, want a memfd check", err, pe.Check)
+	}
 }
 
 func mustPhys(t *testing.T, err error) {

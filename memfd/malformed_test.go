@@ -11,23 +11,30 @@ import (
 	"github.com/luoinspect/luoinspect/phys"
 )
 
-func TestMalformed(t *testing.T) {
-	l := serLayouts[M1]
-	folios := func(n uint64) []Folio {
-		out := make([]Folio, n)
-		for i := range out {
-			out[i] = synth(uint64(i))
-		}
-		return out
+// malformedCase is a state of n synthetic records for a 1 GiB file,
+// damaged by mutate, and the error opening its folio table gives.
+type malformedCase struct {
+	name   string
+	gen    string
+	n      uint64
+	mutate func(t *testing.T, s *state) phys.Memory // returns the memory to read
+	kind   error
+	path   string // after testPath
+}
+
+// synthFolios returns n synth records.
+func synthFolios(n uint64) []Folio {
+	out := make([]Folio, n)
+	for i := range out {
+		out[i] = synth(uint64(i))
 	}
-	tests := []struct {
-		name   string
-		gen    string
-		n      uint64
-		mutate func(t *testing.T, s *state) phys.Memory // returns the memory to read
-		kind   error
-		path   string // after testPath
-	}{
+	return out
+}
+
+// malformedCases are damaged folio tables.
+func malformedCases() []malformedCase {
+	l := serLayouts[M1]
+	return []malformedCase{
 		{
 			name: "nr_folios larger than the area", gen: M1, n: 10,
 			mutate: func(t *testing.T, s *state) phys.Memory {
@@ -122,9 +129,13 @@ func TestMalformed(t *testing.T) {
 			kind: phys.ErrLimit, path: ".folios",
 		},
 	}
+}
+
+func TestMalformed(t *testing.T) {
+	tests := malformedCases()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := encodeState(t, 0x100000, &File{Size: 1 << 30}, folios(tc.n), tc.gen)
+			s := encodeState(t, 0x100000, &File{Size: 1 << 30}, synthFolios(tc.n), tc.gen)
 			m := tc.mutate(t, s)
 			var before runtime.MemStats
 			runtime.ReadMemStats(&before)
@@ -180,43 +191,12 @@ func TestDecodeErrors(t *testing.T) {
 	expectErr(t, err, phys.ErrUnsupported, testPath)
 
 	// M0: properties the kernel insists on.
-	build := func(props map[string][]byte, order ...string) *phys.Image {
-		w := fdt.NewSeqWriter(4096)
-		w.BeginNode("")
-		for _, n := range order {
-			w.Property(n, props[n])
-		}
-		w.EndNode()
-		blob, err := w.Finish()
-		if err != nil {
-			t.Fatal(err)
-		}
-		img := phys.NewImage()
-		img.Add(0x10000, append(blob, make([]byte, 4096-len(blob))...))
-		return img
-	}
-	u64 := binary.LittleEndian.AppendUint64(nil, 1)
-	for _, tc := range []struct {
-		props []string
-		bad   map[string][]byte
-		path  string
-	}{
-		{[]string{"pos", "size"}, nil, ".folios"},
-		{[]string{"pos", "size", "folios"}, map[string][]byte{"folios": make([]byte, 24)}, ".folios"},
-		{[]string{"pos", "folios"}, nil, ".size"},
-		{[]string{"size", "folios"}, nil, ".pos"},
-		{[]string{"pos", "size", "folios"}, map[string][]byte{"size": {1, 2, 3, 4}}, ".size"},
-		{[]string{"pos", "size", "folios", "nr_folios"}, map[string][]byte{"nr_folios": {1}}, ".nr_folios"},
-	} {
-		props := map[string][]byte{"pos": u64, "size": u64, "folios": make([]byte, 32), "nr_folios": u64}
-		for k, v := range tc.bad {
-			props[k] = v
-		}
-		_, err := Decode(build(props, tc.props...), 0x10000, "memfd-v1", testPath)
+	for _, tc := range m0PropCases() {
+		_, err := Decode(buildM0(t, tc.props, tc.order...), 0x10000, "memfd-v1", testPath)
 		expectErr(t, err, phys.ErrMalformed, testPath+tc.path)
 	}
 	// A corrupt FDT and an oversized totalsize.
-	img := build(map[string][]byte{}, []string{}...)
+	img := buildM0(t, nil)
 	b, _ := img.View(0x10000, 4096)
 	binary.BigEndian.PutUint32(b[8:], 0xfff0) // off_dt_struct
 	_, err = Decode(img, 0x10000, "memfd-v1", testPath)
@@ -224,6 +204,54 @@ func TestDecodeErrors(t *testing.T) {
 	binary.BigEndian.PutUint32(b[4:], 0x7fffffff)
 	_, err = Decode(img, 0x10000, "memfd-v1", testPath)
 	expectErr(t, err, phys.ErrLimit, testPath)
+}
+
+// buildM0 returns an image holding, at 0x10000, a per-memfd FDT whose root
+// has the properties named by order, with the values props gives.
+func buildM0(t testing.TB, props map[string][]byte, order ...string) *phys.Image {
+	t.Helper()
+	w := fdt.NewSeqWriter(4096)
+	w.BeginNode("")
+	for _, n := range order {
+		w.Property(n, props[n])
+	}
+	w.EndNode()
+	blob, err := w.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := phys.NewImage()
+	img.Add(0x10000, append(blob, make([]byte, 4096-len(blob))...))
+	return img
+}
+
+// m0PropCase is an M0 FDT with a property missing or of the wrong size,
+// and the path Decode's error names (after testPath).
+type m0PropCase struct {
+	order []string
+	props map[string][]byte
+	path  string
+}
+
+// m0PropCases are M0 FDTs Decode refuses for their properties.
+func m0PropCases() []m0PropCase {
+	u64 := binary.LittleEndian.AppendUint64(nil, 1)
+	out := []m0PropCase{
+		{[]string{"pos", "size"}, map[string][]byte{}, ".folios"},
+		{[]string{"pos", "size", "folios"}, map[string][]byte{"folios": make([]byte, 24)}, ".folios"},
+		{[]string{"pos", "folios"}, map[string][]byte{}, ".size"},
+		{[]string{"size", "folios"}, map[string][]byte{}, ".pos"},
+		{[]string{"pos", "size", "folios"}, map[string][]byte{"size": {1, 2, 3, 4}}, ".size"},
+		{[]string{"pos", "size", "folios", "nr_folios"}, map[string][]byte{"nr_folios": {1}}, ".nr_folios"},
+	}
+	for _, c := range out {
+		for k, v := range map[string][]byte{"pos": u64, "size": u64, "folios": make([]byte, 32), "nr_folios": u64} {
+			if _, ok := c.props[k]; !ok {
+				c.props[k] = v
+			}
+		}
+	}
+	return out
 }
 
 func TestCheckFindings(t *testing.T) {

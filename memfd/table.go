@@ -44,10 +44,10 @@ func (f *File) Table(m phys.Memory) (*Table, error) {
 	fpath := f.Path + ".folios"
 	if f.Generation == M0 {
 		if f.FDT == nil {
-			return nil, phys.Errorf(phys.ErrMalformed, fpath, f.Addr, -1, "M0 file without FDT information")
+			return nil, phys.Errorf(phys.ErrMalformed, fpath, f.Addr, -1, "M0 file without FDT information").With(CheckStructure)
 		}
 		if t.n > maxM0FDT/rec {
-			return nil, phys.Errorf(phys.ErrLimit, fpath, f.FDT.Folios, -1, "%d records do not fit in an M0 FDT", t.n)
+			return nil, phys.Errorf(phys.ErrLimit, fpath, f.FDT.Folios, -1, "%d records do not fit in an M0 FDT", t.n).With(CheckFolioCount)
 		}
 		t.segs, t.segLen = []uint64{f.FDT.Folios}, t.n*rec
 		if !phys.Holds(m, f.FDT.Folios, t.segLen) {
@@ -70,7 +70,7 @@ func (f *File) Table(m phys.Memory) (*Table, error) {
 	if t.n > area.Size()/rec {
 		return nil, phys.Errorf(phys.ErrLimit, fpath, f.Folios.First, -1,
 			"nr_folios %d needs %d-byte records past the %d-byte area (total_pages %d, order %d)",
-			t.n, rec, area.Size(), f.Folios.TotalPages, f.Folios.Order)
+			t.n, rec, area.Size(), f.Folios.TotalPages, f.Folios.Order).With(CheckFolioCount)
 	}
 	need := t.n * rec
 	nblocks := (need + bs - 1) / bs
@@ -148,7 +148,7 @@ func checkDisjoint(area *kho.VmallocArea, path string) error {
 		a, b := spans[k-1], spans[k]
 		if b.start < a.end {
 			return phys.Errorf(phys.ErrMalformed, path+"."+name(b), b.start, -1,
-				"overlaps %s at PA 0x%x; the kernel restores every page once", name(a), a.start)
+				"overlaps %s at PA 0x%x; the kernel restores every page once", name(a), a.start).With(CheckFolioTable)
 		}
 	}
 	return nil
@@ -190,7 +190,7 @@ func (t *Table) Len() uint64 { return t.n }
 // At reads record i.
 func (t *Table) At(i uint64) (Folio, error) {
 	if i >= t.n {
-		return Folio{}, phys.Errorf(phys.ErrLimit, t.f.folioPath(i), phys.NoAddr, -1, "record %d is past nr_folios %d", i, t.n)
+		return Folio{}, phys.Errorf(phys.ErrLimit, t.f.folioPath(i), phys.NoAddr, -1, "record %d is past nr_folios %d", i, t.n).With(CheckStructure)
 	}
 	off := i * uint64(t.lay.size)
 	pa := t.segs[off/t.segLen] + off%t.segLen

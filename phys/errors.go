@@ -31,6 +31,9 @@ type Error struct {
 	Offset int64  // byte offset inside the blob being decoded, or -1
 	Err    error  // one of the sentinels above
 	Msg    string
+	// Check names the check that failed; "" for a problem no rule
+	// classifies beyond its sentinel (unresolved memory, say).
+	Check Check
 }
 
 // Error formats as "<path>: <class> at PA 0x<addr> (+0x<off>): <msg>".
@@ -55,4 +58,40 @@ func (e *Error) Unwrap() error { return e.Err }
 // offset inside the structure (-1 for none).
 func Errorf(kind error, path string, addr uint64, off int64, format string, args ...any) *Error {
 	return &Error{Path: path, Addr: addr, Offset: off, Err: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Check names the check a decode problem failed, so that a consumer (the
+// validator's rule table) can classify the problem without reading its
+// message. Each decoding package declares the checks it raises next to
+// its decoder, as "<package>/<what>" (for example "luo/session-count").
+type Check string
+
+// String returns the check's name.
+func (c Check) String() string { return string(c) }
+
+// With sets the check e failed and returns e.
+func (e *Error) With(c Check) *Error {
+	e.Check = c
+	return e
+}
+
+// Flatten returns every *Error inside err, in order: err itself, or each
+// error of an errors.Join tree. Errors that are not *Error are wrapped as
+// ErrMalformed at path.
+func Flatten(err error, path string) []*Error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []*Error
+		for _, e := range j.Unwrap() {
+			out = append(out, Flatten(e, path)...)
+		}
+		return out
+	}
+	var pe *Error
+	if errors.As(err, &pe) {
+		return []*Error{pe}
+	}
+	return []*Error{Errorf(ErrMalformed, path, NoAddr, -1, "%v", err)}
 }

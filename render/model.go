@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -79,13 +81,14 @@ type Generations struct {
 	Memfd Component `json:"memfd" yaml:"memfd"`
 }
 
-// Component is one detection result.
+// Component is one detection result. Confidence "assumed" marks a
+// generation the user named; Conflicts are facts that contradict Tag.
 type Component struct {
 	Tag          string   `json:"tag" yaml:"tag"`
 	Confidence   string   `json:"confidence,omitempty" yaml:"confidence,omitempty"`
 	Alternatives []string `json:"alternatives,omitempty" yaml:"alternatives,omitempty"`
-	Overridden   bool     `json:"overridden,omitempty" yaml:"overridden,omitempty"`
 	Evidence     []string `json:"evidence,omitempty" yaml:"evidence,omitempty"`
+	Conflicts    []string `json:"conflicts,omitempty" yaml:"conflicts,omitempty"`
 }
 
 // KHO is the root and its clients.
@@ -95,19 +98,27 @@ type KHO struct {
 	MemoryMap      Hex      `json:"memory_map" yaml:"memory_map"`
 	Layout         string   `json:"layout" yaml:"layout"`
 	Clients        []Client `json:"clients" yaml:"clients"`
-	// PreservedBlocks and PreservedBytes summarise the memory map.
-	PreservedBlocks int    `json:"preserved_blocks" yaml:"preserved_blocks"`
-	PreservedBytes  uint64 `json:"preserved_bytes" yaml:"preserved_bytes"`
+	// PreservedMap says how much of the memory map was read: "read",
+	// "partial" (the counts are a lower bound), "unresolved" (no count),
+	// "none" (the root names no map) or "consumed".
+	PreservedMap string `json:"preserved_map" yaml:"preserved_map"`
+	// PreservedBlocks and PreservedBytes summarise the memory map; absent
+	// when it could not be read.
+	PreservedBlocks *int    `json:"preserved_blocks,omitempty" yaml:"preserved_blocks,omitempty"`
+	PreservedBytes  *uint64 `json:"preserved_bytes,omitempty" yaml:"preserved_bytes,omitempty"`
 }
 
 // Client is one KHO client node.
 type Client struct {
-	Name    string `json:"name" yaml:"name"`
-	Kind    string `json:"kind" yaml:"kind"`
-	Addr    Hex    `json:"addr" yaml:"addr"`
-	Size    uint64 `json:"size" yaml:"size"`
-	HasSize bool   `json:"blob_size" yaml:"blob_size"`
-	Error   string `json:"error,omitempty" yaml:"error,omitempty"`
+	Name string `json:"name" yaml:"name"`
+	Kind string `json:"kind" yaml:"kind"`
+	// Addr is absent when the root's pointer property could not be read.
+	Addr *Hex `json:"addr,omitempty" yaml:"addr,omitempty"`
+	// Size is the blob's length (blob-size, or the FDT header's
+	// totalsize); absent when neither could be read.
+	Size    *uint64 `json:"size,omitempty" yaml:"size,omitempty"`
+	HasSize bool    `json:"blob_size" yaml:"blob_size"`
+	Error   string  `json:"error,omitempty" yaml:"error,omitempty"`
 }
 
 // LUO is the LUO state.
@@ -116,18 +127,23 @@ type LUO struct {
 	Addr             Hex       `json:"addr" yaml:"addr"`
 	LiveupdateNumber uint64    `json:"liveupdate_number" yaml:"liveupdate_number"`
 	Sessions         []Session `json:"sessions" yaml:"sessions"`
-	FLBs             []FLB     `json:"flbs" yaml:"flbs"`
+	// Files are L-RFC's files, preserved by the whole state rather than
+	// a session.
+	Files []File `json:"files,omitempty" yaml:"files,omitempty"`
+	FLBs  []FLB  `json:"flbs" yaml:"flbs"`
 }
 
 // Session is one LUO session.
 type Session struct {
 	Name  string `json:"name" yaml:"name"`
 	Addr  Hex    `json:"addr" yaml:"addr"`
+	Path  string `json:"path" yaml:"path"`
 	Files []File `json:"files" yaml:"files"`
 }
 
 // File is one preserved file.
 type File struct {
+	Path    string `json:"path" yaml:"path"`
 	Token   uint64 `json:"token" yaml:"token"`
 	Handler string `json:"handler" yaml:"handler"`
 	Data    Hex    `json:"data" yaml:"data"`
@@ -136,15 +152,18 @@ type File struct {
 	Error   string `json:"error,omitempty" yaml:"error,omitempty"`
 }
 
-// Memfd is a memfd payload (folios are summarised, not listed).
+// Memfd is a memfd payload (folios are summarised, not listed). Seals
+// and Flags are absent for generations that have no such field (M0, M1).
 type Memfd struct {
-	Generation string `json:"generation" yaml:"generation"`
-	Pos        uint64 `json:"pos" yaml:"pos"`
-	Size       uint64 `json:"size" yaml:"size"`
-	Seals      uint32 `json:"seals" yaml:"seals"`
-	Flags      uint32 `json:"flags" yaml:"flags"`
-	NrFolios   uint64 `json:"nr_folios" yaml:"nr_folios"`
-	Folios     Hex    `json:"folios" yaml:"folios"`
+	Generation string  `json:"generation" yaml:"generation"`
+	Pos        uint64  `json:"pos" yaml:"pos"`
+	Size       uint64  `json:"size" yaml:"size"`
+	Seals      *uint32 `json:"seals,omitempty" yaml:"seals,omitempty"`
+	Flags      *uint32 `json:"flags,omitempty" yaml:"flags,omitempty"`
+	NrFolios   uint64  `json:"nr_folios" yaml:"nr_folios"`
+	// Folios is the first chunk of the folio array; absent for M0, whose
+	// records sit in its FDT.
+	Folios *Hex `json:"folios,omitempty" yaml:"folios,omitempty"`
 	// SHA256 is the content digest (dump --digest): what sha256sum gives
 	// on the restored file. DigestError says why it could not be made.
 	SHA256      string `json:"sha256,omitempty" yaml:"sha256,omitempty"`
@@ -190,17 +209,29 @@ func Model(s *handover.State) *State {
 	out.KHO = KHO{Compatible: r.Compatible, SubCompatibles: r.SubCompatibles, MemoryMap: Hex(r.MemoryMap),
 		Layout: r.Layout.String(), Clients: []Client{}}
 	for _, c := range s.Clients {
-		cl := Client{Name: c.Name, Kind: c.Kind, Addr: Hex(c.Addr), Size: c.Size, HasSize: c.HasSize}
+		cl := Client{Name: c.Name, Kind: c.Kind, HasSize: c.HasSize}
+		if c.HasAddr {
+			a := Hex(c.Addr)
+			cl.Addr = &a
+		}
+		if c.HasSize || c.Blob != nil || c.Size != 0 {
+			size := c.Size
+			cl.Size = &size
+		}
 		if c.Err != nil {
-			cl.Error = c.Err.Error()
+			cl.Error = summary(c.Err, kho.RootPath+"/"+c.Name)
 		}
 		out.KHO.Clients = append(out.KHO.Clients, cl)
 	}
+	out.KHO.PreservedMap = preservedMap(s)
 	if s.Preserved != nil {
+		var n int
+		var bytes uint64
 		for b := range s.Preserved.All() {
-			out.KHO.PreservedBlocks++
-			out.KHO.PreservedBytes += b.Size()
+			n++
+			bytes += b.Size()
 		}
+		out.KHO.PreservedBlocks, out.KHO.PreservedBytes = &n, &bytes
 	}
 	if s.LUO != nil {
 		out.LUO = luoModel(s)
@@ -236,21 +267,37 @@ func Model(s *handover.State) *State {
 	return out
 }
 
-func component(c handover.Component) Component {
+// preservedMap says how much of the memory map the walk read.
+func preservedMap(s *handover.State) string {
+	switch _, consumed := s.ConsumedPart(handover.ConsumedMemoryMap); {
+	case consumed:
+		return "consumed"
+	case s.Preserved != nil && s.MemmapIncomplete:
+		return "partial"
+	case s.Preserved != nil:
+		return "read"
+	case s.Root.MemoryMap == 0:
+		return "none"
+	}
+	return "unresolved"
+}
+
+func component(c abi.Detection) Component {
 	return Component{Tag: c.Tag, Confidence: string(c.Confidence), Alternatives: c.Alternatives,
-		Overridden: c.Overridden, Evidence: c.Evidence}
+		Evidence: c.Evidence, Conflicts: c.Conflicts}
 }
 
 func luoModel(s *handover.State) *LUO {
 	l := s.LUO
 	out := &LUO{Compatible: l.Compatible, Addr: Hex(l.Layout.BlobAddr), LiveupdateNumber: l.LiveupdateNumber,
 		Sessions: []Session{}, FLBs: []FLB{}}
-	i := 0
-	for _, ls := range l.Sessions {
-		ss := Session{Name: ls.Name, Addr: Hex(ls.Addr), Files: []File{}}
-		for range ls.Files {
-			ss.Files = append(ss.Files, fileModel(&s.Files[i]))
-			i++
+	for i := range s.GlobalFiles {
+		out.Files = append(out.Files, fileModel(&s.GlobalFiles[i]))
+	}
+	for _, sn := range s.Sessions {
+		ss := Session{Name: sn.Session.Name, Addr: Hex(sn.Session.Addr), Path: sn.Session.Path, Files: []File{}}
+		for i := range sn.Files {
+			ss.Files = append(ss.Files, fileModel(&sn.Files[i]))
 		}
 		out.Sessions = append(out.Sessions, ss)
 	}
@@ -261,10 +308,21 @@ func luoModel(s *handover.State) *LUO {
 }
 
 func fileModel(fs *handover.FileState) File {
-	f := File{Token: fs.File.Token, Handler: fs.Handler, Data: Hex(fs.File.Data), Addr: Hex(fs.File.Addr)}
+	f := File{Path: fs.File.Path, Token: fs.File.Token, Handler: fs.Handler, Data: Hex(fs.File.Data), Addr: Hex(fs.File.Addr)}
 	if m := fs.Memfd; m != nil {
-		f.Memfd = &Memfd{Generation: m.Generation, Pos: m.Pos, Size: m.Size, Seals: m.Seals, Flags: m.Flags,
-			NrFolios: m.NrFolios, Folios: Hex(m.Folios.First)}
+		f.Memfd = &Memfd{Generation: m.Generation, Pos: m.Pos, Size: m.Size, NrFolios: m.NrFolios}
+		if m.HasField("folios.first") {
+			a := Hex(m.Folios.First)
+			f.Memfd.Folios = &a
+		}
+		if m.HasField("seals") {
+			seals := m.Seals
+			f.Memfd.Seals = &seals
+		}
+		if m.HasField("flags") {
+			flags := m.Flags
+			f.Memfd.Flags = &flags
+		}
 		if fs.Digest != nil {
 			f.Memfd.SHA256 = fs.Digest.String()
 		}
@@ -273,9 +331,19 @@ func fileModel(fs *handover.FileState) File {
 		}
 	}
 	if fs.Err != nil {
-		f.Error = fs.Err.Error()
+		f.Error = summary(fs.Err, fs.File.Path)
 	}
 	return f
+}
+
+// summary is an error on one line: the first problem it holds, and how
+// many more (they are listed in State.Problems).
+func summary(err error, path string) string {
+	ps := phys.Flatten(err, path)
+	if len(ps) == 1 {
+		return ps[0].Error()
+	}
+	return fmt.Sprintf("%v (and %d more problems)", ps[0], len(ps)-1)
 }
 
 func problem(p *phys.Error) Problem {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/kho"
 )
 
 // Style names what a piece of tree text is, for colouring.
@@ -42,20 +43,28 @@ func Tree(w io.Writer, s *handover.State, paint Painter) error {
 		paint = func(_ Style, t string) string { return t }
 	}
 	m := Model(s)
-	p := printer{paint}
+	p := printer{paint: paint, owned: ownProblems(m)}
 	root := &node{label: fmt.Sprintf("KHO %s %s  map %s  %s layout",
 		paint(Gen, m.KHO.Compatible), p.gen(m.Generations.KHO), p.addr(m.KHO.MemoryMap), m.KHO.Layout)}
+	p.conflicts(root, m.Generations.KHO)
 	consumed := map[string]Consumed{}
 	for _, c := range m.Consumed {
 		consumed[c.Path] = c
 	}
-	if c, ok := consumed[handover.ConsumedMemoryMap]; ok {
-		root.add(paint(Dim, fmt.Sprintf("preserved memory: consumed by the receiving kernel (stage %s): %s", c.At, c.What)))
-	} else {
-		root.add(fmt.Sprintf("preserved memory: %d blocks, %s", m.KHO.PreservedBlocks, HumanSize(m.KHO.PreservedBytes)))
-	}
+	root.add(p.preserved(m, consumed))
 	for _, c := range m.KHO.Clients {
-		cn := root.add(fmt.Sprintf("%s %s (%s%s)", paint(Name, c.Name), p.addr(c.Addr), HumanSize(c.Size), map[bool]string{true: ", blob-size"}[c.HasSize]))
+		size := "size unknown"
+		if c.Size != nil {
+			size = HumanSize(*c.Size)
+		}
+		if c.HasSize {
+			size += ", blob-size"
+		}
+		addr := paint(Warn, "@? (pointer unreadable)")
+		if c.Addr != nil {
+			addr = p.addr(*c.Addr)
+		}
+		cn := root.add(fmt.Sprintf("%s %s (%s)", paint(Name, c.Name), addr, size))
 		switch c.Kind {
 		case "LUO":
 			if c, ok := consumed[handover.ConsumedLUO]; ok {
@@ -73,18 +82,16 @@ func Tree(w io.Writer, s *handover.State, paint Painter) error {
 		case "unknown":
 			cn.add(paint(Dim, "client not decoded by this build"))
 		}
-		if c.Error != "" {
-			cn.add(paint(Warn, "! "+c.Error))
+		p.problemsAt(cn, kho.RootPath+"/"+c.Name)
+		if c.Kind == "LUO" && m.LUO == nil {
+			p.problemsAt(cn, luoPath)
 		}
 	}
+	p.problemsAt(root, "")
 	if len(m.Problems) > 0 {
-		pn := root.add(paint(Warn, fmt.Sprintf("%d problems", len(m.Problems))))
+		pn := root.add(paint(Warn, plural(len(m.Problems), "problem")))
 		for _, pr := range m.Problems {
-			line := pr.Path + ": " + pr.Kind
-			if pr.Addr != nil {
-				line += " at PA " + fmt.Sprintf("0x%x", uint64(*pr.Addr))
-			}
-			pn.add(paint(Warn, line+": "+pr.Message))
+			pn.add(paint(Warn, problemLine(pr)))
 		}
 	}
 	for _, n := range m.Notes {
@@ -108,9 +115,111 @@ func writeKids(b *strings.Builder, n *node, prefix string) {
 	}
 }
 
-type printer struct{ paint Painter }
+type printer struct {
+	paint Painter
+	// owned holds the problems by the path of the node that shows them.
+	owned map[string][]Problem
+}
+
+// luoPath is the path of the LUO state's own problems.
+const luoPath = "LUO"
+
+// ownProblems gives each problem to the deepest node of the tree whose
+// path holds it: a file, a session, the LUO state, a client, or the root
+// ("").
+func ownProblems(m *State) map[string][]Problem {
+	paths := []string{kho.RootPath}
+	for _, c := range m.KHO.Clients {
+		paths = append(paths, kho.RootPath+"/"+c.Name)
+	}
+	if l := m.LUO; l != nil {
+		paths = append(paths, luoPath)
+		for _, f := range l.Files {
+			paths = append(paths, f.Path)
+		}
+		for _, s := range l.Sessions {
+			paths = append(paths, s.Path)
+			for _, f := range s.Files {
+				paths = append(paths, f.Path)
+			}
+		}
+	}
+	out := map[string][]Problem{}
+	for _, pr := range m.Problems {
+		owner := ""
+		for _, q := range paths {
+			if q != "" && within(pr.Path, q) && len(q) > len(owner) {
+				owner = q
+			}
+		}
+		if owner == kho.RootPath {
+			owner = ""
+		}
+		out[owner] = append(out[owner], pr)
+	}
+	return out
+}
 
 func (p printer) addr(a Hex) string { return p.paint(Addr, fmt.Sprintf("@0x%x", uint64(a))) }
+
+// preserved summarises the memory map, never as zeros when it could not
+// be read.
+func (p printer) preserved(m *State, consumed map[string]Consumed) string {
+	k := m.KHO
+	switch k.PreservedMap {
+	case "consumed":
+		c := consumed[handover.ConsumedMemoryMap]
+		return p.paint(Dim, fmt.Sprintf("preserved memory: consumed by the receiving kernel (stage %s): %s", c.At, c.What))
+	case "none":
+		return "preserved memory: no map (preserved-memory-map is 0)"
+	case "unresolved":
+		return p.paint(Warn, "preserved memory: unresolved (the map could not be read)")
+	}
+	s := fmt.Sprintf("preserved memory: %s, %s", plural(*k.PreservedBlocks, "block"), HumanSize(*k.PreservedBytes))
+	if k.PreservedMap == "partial" {
+		return p.paint(Warn, "preserved memory: at least "+s[len("preserved memory: "):]+" (parts of the map unresolved)")
+	}
+	return s
+}
+
+// conflicts lists a detection's conflicts under n.
+func (p printer) conflicts(n *node, c Component) {
+	for _, x := range c.Conflicts {
+		n.add(p.paint(Warn, "! "+c.Tag+" conflict: "+x))
+	}
+}
+
+// problemsAt lists under n the problems the node at path shows.
+func (p printer) problemsAt(n *node, path string) {
+	for _, pr := range p.owned[path] {
+		n.add(p.paint(Warn, "! "+problemLine(pr)))
+	}
+}
+
+// within reports whether path names p itself or a part of it.
+func within(path, p string) bool {
+	if !strings.HasPrefix(path, p) {
+		return false
+	}
+	rest := path[len(p):]
+	return rest == "" || rest[0] == '.' || rest[0] == '/' || rest[0] == '['
+}
+
+func problemLine(pr Problem) string {
+	line := pr.Path + ": " + pr.Kind
+	if pr.Addr != nil {
+		line += fmt.Sprintf(" at PA 0x%x", uint64(*pr.Addr))
+	}
+	return line + ": " + pr.Message
+}
+
+// plural counts n things: "1 block", "2 blocks".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
 
 func (p printer) gen(c Component) string {
 	if c.Tag == "" {
@@ -133,28 +242,47 @@ func (p printer) luo(cn *node, m *State) {
 		compat = "feature header"
 	}
 	ln := cn.add(fmt.Sprintf("%s %s  live update #%d", p.paint(Gen, compat), p.gen(m.Generations.LUO), l.LiveupdateNumber))
+	p.conflicts(ln, m.Generations.LUO)
+	p.problemsAt(ln, luoPath)
+	for _, f := range l.Files {
+		p.file(ln, m, f)
+	}
 	for _, s := range l.Sessions {
-		sn := ln.add(fmt.Sprintf("session %s %s  %d files", p.paint(Name, fmt.Sprintf("%q", s.Name)), p.addr(s.Addr), len(s.Files)))
+		sn := ln.add(fmt.Sprintf("session %s %s  %s", p.paint(Name, fmt.Sprintf("%q", s.Name)), p.addr(s.Addr), plural(len(s.Files), "file")))
+		p.problemsAt(sn, s.Path)
 		for _, f := range s.Files {
-			fn := sn.add(fmt.Sprintf("file token %d  %s  data %s", f.Token, p.paint(Gen, f.Handler), p.addr(f.Data)))
-			if mf := f.Memfd; mf != nil {
-				mn := fn.add(fmt.Sprintf("memfd %s  size %s  pos %d  seals 0x%x  %d folios, array %s",
-					p.paint(Gen, mf.Generation), HumanSize(mf.Size), mf.Pos, mf.Seals, mf.NrFolios, p.addr(mf.Folios)))
-				switch {
-				case mf.SHA256 != "":
-					mn.add("sha256 " + mf.SHA256)
-				case mf.DigestError != "":
-					mn.add(p.paint(Warn, "sha256 unresolved: "+mf.DigestError))
-				}
-			}
-			if f.Error != "" {
-				fn.add(p.paint(Warn, "! "+f.Error))
-			}
+			p.file(sn, m, f)
 		}
 	}
 	for _, f := range l.FLBs {
 		ln.add(fmt.Sprintf("FLB %s  data 0x%x  count %d", p.paint(Name, f.Name), uint64(f.Data), f.Count))
 	}
+}
+
+// file adds one file with its memfd payload and the problems inside it.
+func (p printer) file(n *node, m *State, f File) {
+	fn := n.add(fmt.Sprintf("file token %d  %s  data %s", f.Token, p.paint(Gen, f.Handler), p.addr(f.Data)))
+	if mf := f.Memfd; mf != nil {
+		line := fmt.Sprintf("memfd %s  size %s  pos %d", p.paint(Gen, mf.Generation), HumanSize(mf.Size), mf.Pos)
+		if mf.Seals != nil {
+			line += fmt.Sprintf("  seals 0x%x", *mf.Seals)
+		}
+		if mf.Flags != nil && *mf.Flags != 0 {
+			line += fmt.Sprintf("  flags 0x%x", *mf.Flags)
+		}
+		line += "  " + plural(int(min(mf.NrFolios, 1<<31)), "folio")
+		if mf.Folios != nil {
+			line += ", array " + p.addr(*mf.Folios)
+		}
+		mn := fn.add(line)
+		switch {
+		case mf.SHA256 != "":
+			mn.add("sha256 " + mf.SHA256)
+		case mf.DigestError != "":
+			mn.add(p.paint(Warn, "sha256 unresolved: "+mf.DigestError))
+		}
+	}
+	p.problemsAt(fn, f.Path)
 }
 
 // HumanSize renders a byte count with a binary unit ("4 KiB", "1.5 MiB").

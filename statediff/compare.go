@@ -29,7 +29,7 @@ func Compare(a, b Input, opts Options) (*Result, error) {
 	if a.State == nil || b.State == nil {
 		return nil, fmt.Errorf("statediff: both sides need a state")
 	}
-	c := &comparer{a: a, b: b, opts: opts}
+	c := &comparer{a: a, b: b, opts: opts, ua: unreadOf(a.State), ub: unreadOf(b.State)}
 	r := &Result{Schema: Schema, Kind: "state", Mode: opts.Mode, BSide: opts.BSide,
 		A: side(a), B: side(b), Changes: []Change{}}
 	c.r = r
@@ -51,6 +51,8 @@ type comparer struct {
 	a, b Input
 	opts Options
 	r    *Result
+	// ua and ub are the lists each side could not read whole.
+	ua, ub unread
 }
 
 // outgoing reports whether B is the next kernel's outgoing state.

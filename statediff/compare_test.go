@@ -269,7 +269,7 @@ func TestGenerationUpgrade(t *testing.T) {
 func TestFreedAfterRetrieve(t *testing.T) {
 	a := walkSpec(t, "a", sample(t, "k3-luov3-m2b"))
 	b := walkSpec(t, "b", sample(t, "k3-luov3-m2b"))
-	b.State.Files[0].Memfd, b.State.Files[0].Err = nil, errFreed
+	b.State.Sessions[0].Files[0].Memfd, b.State.Sessions[0].Files[0].Err = nil, errFreed
 	for _, tc := range []struct {
 		opts Options
 		want string
@@ -296,7 +296,7 @@ func TestNoMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Verdict != Different || r.Counts.Unverified != 2 {
+	if r.Verdict != VerdictUnverified || r.Counts.Unverified != 2 {
 		t.Errorf("verdict %s, changes %q", r.Verdict, summary(r.Changes))
 	}
 }
@@ -346,7 +346,7 @@ func TestContent(t *testing.T) {
 	}{
 		{"same bytes elsewhere", walkSpec(t, "b", moved), nil, nil},
 		{"one byte changed", walkSpec(t, "b", sample(t, "k3-luov3-m2b")), func(t *testing.T, b Input) {
-			f := b.State.Files[0].Memfd
+			f := b.State.Sessions[0].Files[0].Memfd
 			rec, err := f.FolioAt(b.Mem, 1)
 			if err != nil {
 				t.Fatal(err)
@@ -432,7 +432,7 @@ func TestConsumedIncoming(t *testing.T) {
 	}
 	got := summary(r.Changes)
 	want := []string{"~ kho/preserved_memory unverified", "~ luo unverified"}
-	if !reflect.DeepEqual(got, want) || r.Verdict != Different {
-		t.Errorf("changes %q, verdict %s; want %q, %s", got, r.Verdict, want, Different)
+	if !reflect.DeepEqual(got, want) || r.Verdict != VerdictUnverified {
+		t.Errorf("changes %q, verdict %s; want %q, %s", got, r.Verdict, want, VerdictUnverified)
 	}
 }

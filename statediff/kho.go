@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/phys"
 )
 
 // kho compares the generations, the KHO root, the preserved-memory map
@@ -11,10 +12,19 @@ import (
 func (c *comparer) kho() {
 	da, db := c.a.State.Detection, c.b.State.Detection
 	c.gen("generations", "generations/kho/tag", da.KHO.Tag, db.KHO.Tag)
-	c.gen("generations", "generations/luo/tag", da.LUO.Tag, db.LUO.Tag)
 	switch {
 	case c.luoConsumed():
 		// The memfd payloads were behind the consumed LUO blob.
+	case c.ua.luo && da.LUO.Tag == "" || c.ub.luo && db.LUO.Tag == "":
+		c.unreadTag("generations/luo/tag", da.LUO.Tag, db.LUO.Tag)
+	default:
+		c.gen("generations", "generations/luo/tag", da.LUO.Tag, db.LUO.Tag)
+	}
+	switch {
+	case c.luoConsumed():
+		// The memfd payloads were behind the consumed LUO blob.
+	case c.ua.luo && da.Memfd.Tag == "" || c.ub.luo && db.Memfd.Tag == "":
+		c.unreadTag("generations/memfd/tag", da.Memfd.Tag, db.Memfd.Tag)
 	case da.Memfd.Tag == "" && db.Memfd.Tag != "" && c.unwritten():
 		c.added("generations", "generations/memfd/tag", db.Memfd.Tag)
 	default:
@@ -35,6 +45,16 @@ func (c *comparer) kho() {
 func (c *comparer) preserved() {
 	if c.consumed("kho", "kho/preserved_memory", handover.ConsumedMemoryMap) {
 		return
+	}
+	for _, side := range []struct {
+		name   string
+		unread bool
+	}{{"A", c.ua.memmap}, {"B", c.ub.memmap}} {
+		if side.unread {
+			c.add(Change{Component: "kho", Path: "kho/preserved_memory", Op: Modified, Class: Unverified,
+				Detail: side.name + "'s preserved-memory map could not be read whole; not compared"})
+			return
+		}
 	}
 	na, sa := preservedSummary(c.a.State)
 	nb, sb := preservedSummary(c.b.State)
@@ -86,9 +106,26 @@ func (c *comparer) client(a, b *handover.Client) {
 	switch {
 	case a.Err == nil && b.Err != nil:
 		c.add(Change{Component: comp, Path: path, Op: Modified, Class: Unverified,
-			Detail: "B's client could not be decoded: " + b.Err.Error()})
+			Detail: "B's client could not be decoded: " + firstProblem(b.Err)})
 	case a.Err != nil && b.Err == nil:
 		c.add(Change{Component: comp, Path: path, Op: Modified, Class: Unverified,
-			Detail: "A's client could not be decoded: " + a.Err.Error()})
+			Detail: "A's client could not be decoded: " + firstProblem(a.Err)})
 	}
+}
+
+// unreadTag reports a generation one side could not detect because its
+// LUO state was not read whole.
+func (c *comparer) unreadTag(path, a, b string) {
+	c.add(Change{Component: "generations", Path: path, Op: Modified, Class: Unverified, Old: a, New: b,
+		Detail: "a side's LUO state could not be read whole: its generation is unknown"})
+}
+
+// firstProblem words an error on one line: its first problem, and how
+// many more there are.
+func firstProblem(err error) string {
+	ps := phys.Flatten(err, "")
+	if len(ps) <= 1 {
+		return err.Error()
+	}
+	return fmt.Sprintf("%v (and %d more problems)", ps[0], len(ps)-1)
 }

@@ -10,43 +10,33 @@ import (
 
 // session is a LUO session with its files' handler payloads.
 type session struct {
-	name  string
-	addr  uint64
-	files []*handover.FileState
+	name string
+	addr uint64
+	// entryPath is the decode path of the session entry.
+	entryPath string
+	files     []*handover.FileState
 	// global marks L-RFC's session-less files.
 	global bool
 }
 
-// sessions groups a state's files by session, in session order; L-RFC's
-// global files come first as a session marked global.
+// sessions lists a state's sessions from its tree, in session order;
+// L-RFC's global files come first as a session marked global.
 func sessions(s *handover.State) []session {
 	if s.LUO == nil {
 		return nil
 	}
 	var out []session
-	i := 0
-	next := func() *handover.FileState {
-		if i >= len(s.Files) {
-			return nil
-		}
-		i++
-		return &s.Files[i-1]
-	}
-	if len(s.LUO.Files) > 0 {
+	if len(s.GlobalFiles) > 0 {
 		g := session{global: true}
-		for range s.LUO.Files {
-			if f := next(); f != nil {
-				g.files = append(g.files, f)
-			}
+		for i := range s.GlobalFiles {
+			g.files = append(g.files, &s.GlobalFiles[i])
 		}
 		out = append(out, g)
 	}
-	for _, ls := range s.LUO.Sessions {
-		ss := session{name: ls.Name, addr: ls.Addr}
-		for range ls.Files {
-			if f := next(); f != nil {
-				ss.files = append(ss.files, f)
-			}
+	for _, sn := range s.Sessions {
+		ss := session{name: sn.Session.Name, addr: sn.Session.Addr, entryPath: sn.Session.Path}
+		for i := range sn.Files {
+			ss.files = append(ss.files, &sn.Files[i])
 		}
 		out = append(out, ss)
 	}
@@ -98,8 +88,11 @@ func (c *comparer) luo() {
 		switch {
 		case p.b < 0:
 			s := &sa[p.a]
-			c.add(Change{Component: s.component(), Path: s.path(), Op: Removed, Class: Lost, Rule: LossSession,
-				Old: fmt.Sprintf("%d files", len(s.files))})
+			c.missing(Change{Component: s.component(), Path: s.path(), Op: Removed, Class: Lost, Rule: LossSession,
+				Old: fmt.Sprintf("%d files", len(s.files))}, "B", c.ub.luo, c.ub.why)
+		case p.a < 0 && c.ua.luo:
+			s := &sb[p.b]
+			c.missing(Change{Component: s.component(), Path: s.path(), Op: Added, New: fmt.Sprintf("%d files", len(s.files))}, "A", true, c.ua.why)
 		case p.a < 0:
 			s := &sb[p.b]
 			c.added(s.component(), s.path(), fmt.Sprintf("%d files", len(s.files)))
@@ -150,11 +143,12 @@ func (c *comparer) session(a, b *session) {
 		switch {
 		case p.b < 0:
 			f := a.files[p.a]
-			c.add(Change{Component: comp, Path: filePath(a, f), Op: Removed, Class: Lost, Rule: LossFile,
-				Old: describeFile(f)})
+			c.missing(Change{Component: comp, Path: filePath(a, f), Op: Removed, Class: Lost, Rule: LossFile,
+				Old: describeFile(f)}, "B", c.ub.luo || c.ub.files[b.key()], c.ub.why)
 		case p.a < 0:
 			f := b.files[p.b]
-			c.add(Change{Component: comp, Path: filePath(b, f), Op: Added, Class: Changed, New: describeFile(f)})
+			c.missing(Change{Component: comp, Path: filePath(b, f), Op: Added, Class: Changed, New: describeFile(f)},
+				"A", c.ua.luo || c.ua.files[a.key()], c.ua.why)
 		default:
 			c.file(comp, filePath(a, a.files[p.a]), a.files[p.a], b.files[p.b])
 		}
@@ -197,8 +191,10 @@ func (c *comparer) flbs(a, b []luo.FLB) {
 	for _, p := range match(len(a), len(b), func(i int) string { return a[i].Name }, func(j int) string { return b[j].Name }) {
 		switch {
 		case p.b < 0:
-			c.add(Change{Component: "flbs", Path: "luo/flbs/" + a[p.a].Name, Op: Removed, Class: Lost, Rule: LossFLB,
-				Old: fmt.Sprintf("count %d", a[p.a].Count)})
+			c.missing(Change{Component: "flbs", Path: "luo/flbs/" + a[p.a].Name, Op: Removed, Class: Lost, Rule: LossFLB,
+				Old: fmt.Sprintf("count %d", a[p.a].Count)}, "B", c.ub.luo, c.ub.why)
+		case p.a < 0 && c.ua.luo:
+			c.missing(Change{Component: "flbs", Path: "luo/flbs/" + b[p.b].Name, Op: Added, New: fmt.Sprintf("count %d", b[p.b].Count)}, "A", true, c.ua.why)
 		case p.a < 0:
 			c.added("flbs", "luo/flbs/"+b[p.b].Name, fmt.Sprintf("count %d", b[p.b].Count))
 		default:

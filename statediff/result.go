@@ -76,16 +76,18 @@ type Verdict int
 const (
 	// Identical: no difference beyond the expected ones.
 	Identical Verdict = iota
-	// Different: at least one Changed or Unverified difference, nothing
-	// lost.
+	// VerdictUnverified: nothing changed or lost where both sides could be
+	// read, but parts could not be compared.
+	VerdictUnverified
+	// Different: at least one Changed difference, nothing lost.
 	Different
 	// DataLost: at least one Lost difference.
 	DataLost
 )
 
-var verdictNames = [...]string{Identical: "identical", Different: "changed", DataLost: "data-lost"}
+var verdictNames = [...]string{Identical: "identical", VerdictUnverified: "unverified", Different: "changed", DataLost: "data-lost"}
 
-// String returns "identical", "changed" or "data-lost".
+// String returns "identical", "unverified", "changed" or "data-lost".
 func (v Verdict) String() string {
 	if v >= 0 && int(v) < len(verdictNames) {
 		return verdictNames[v]
@@ -156,7 +158,9 @@ func (r *Result) finish() {
 	switch {
 	case r.Counts.Lost > 0:
 		r.Verdict = DataLost
-	case r.Counts.Changed+r.Counts.Unverified > 0:
+	case r.Counts.Changed > 0:
 		r.Verdict = Different
+	case r.Counts.Unverified > 0:
+		r.Verdict = VerdictUnverified
 	}
 }

@@ -124,7 +124,7 @@ func verdictLine(v Verdict, n Counts, p render.Painter) string {
 	switch v {
 	case DataLost:
 		st = render.Warn
-	case Different:
+	case Different, VerdictUnverified:
 		st = render.Addr
 	}
 	return fmt.Sprintf("verdict: %s (%d lost, %d changed, %d unverified, %d expected)",

@@ -4,6 +4,7 @@ package validate
 
 import (
 	"os"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -40,10 +41,11 @@ func largeState(b *testing.B, n uint64) (*handover.State, *phys.Image, *memfd.Fi
 		b.Fatal(err)
 	}
 	st, err := handover.Walk(enc.Root, enc.Image, handover.Options{})
-	if err != nil || len(st.Problems) != 0 || len(st.Files) != 1 || st.Files[0].Memfd == nil {
+	files := slices.Collect(st.Files())
+	if err != nil || len(st.Problems) != 0 || len(files) != 1 || files[0].Memfd == nil {
 		b.Fatal(err, st.Problems)
 	}
-	return st, enc.Image, st.Files[0].Memfd
+	return st, enc.Image, files[0].Memfd
 }
 
 // BenchmarkCheckLarge validates the large state: every folio record

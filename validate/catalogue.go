@@ -46,10 +46,10 @@ var catalogue = []*Rule{
 		Check:        "Every structure the state references decodes in its generation's layout (for failures no narrower rule names).",
 		Consequences: []Consequence{{Text: "the receiving kernel reading the same bytes fails or misreads them"}},
 		Source:       "kernel-rules.md §1"},
-	{ID: "SRC001", Name: "memory-unresolved", Severity: SevInfo, Origin: OriginDeeper, Generations: "all",
-		Check:        "Memory the state references is held by the source; checks of what lies behind it are skipped.",
-		Consequences: []Consequence{{Text: "none in the kernel; the validator could not look further"}},
-		Source:       "access.md"},
+	{ID: "SRC001", Name: "memory-unresolved", Severity: SevUnverified, Origin: OriginDeeper, Generations: "all",
+		Check:        "Memory the state references is held by the source. Where it is not, the part behind the pointer is unverified: the receiving kernel dereferences the pointer, so its verdict on that part is unknown; checks of what lies behind it are skipped.",
+		Consequences: []Consequence{{Text: "unknown: the kernel reads memory the source does not hold", Outcome: OutcomeUnverified}},
+		Source:       "access.md; linux-7.2.md §5"},
 
 	// KHO root.
 	{ID: "KHO001", Name: "root-fdt", Severity: SevError, Origin: OriginKernel, Generations: "all KHO",
@@ -181,7 +181,7 @@ var catalogue = []*Rule{
 		Check: "The luo-flb node exists (mandatory in the FLB era), its compatible is luo-flb-v1, and luo-flb-header is exactly 8 bytes.",
 		Consequences: []Consequence{
 			{Generations: luoDisables, Text: txtLUOOff},
-			{Text: "-ENOENT/-EINVAL from luo_flb_setup_incoming(): " + txtLUOPanic}},
+			{Text: "-ENOENT/-EINVAL from luo_flb_setup_incoming(): " + txtLUOPanic, Outcome: OutcomePanic}},
 		Source: srcFLB + "; §9.10"},
 	{ID: "LUO005", Name: "luo-ser-size", Severity: SevError, Origin: OriginKernel, Generations: "L-luo-v3 and later",
 		Check:        "blob-size is at least sizeof(struct luo_ser).",
@@ -265,7 +265,7 @@ var catalogue = []*Rule{
 		Source: "kernel-rules.md §9.11; kernel/liveupdate/luo_flb.c (7.2) luo_flb_setup_incoming; " + src72},
 	{ID: "LUO022", Name: "feature-header", Severity: SevError, Origin: OriginKernel, Generations: "L-feat",
 		Check:        "The luo_ser feature header is consistent: req and active within supp, every req bit known, reserved words 0, inactive members 0.",
-		Consequences: []Consequence{{Text: "the reader refuses the blob: " + txtLUOPanic}},
+		Consequences: []Consequence{{Text: "the reader refuses the blob: " + txtLUOPanic, Outcome: OutcomePanic}},
 		Source:       "generations.md §4.12"},
 	{ID: "LUO023", Name: "handler-unknown", Severity: SevError, Origin: OriginKernel, Generations: "all with files",
 		Check: "A memfd-family handler string is one some memfd generation registers.",

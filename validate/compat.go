@@ -231,7 +231,7 @@ func compatMemfd(st *handover.State, have, want string) ComponentVerdict {
 		c.Reason = "same generation"
 	case hc == wc && slices.Contains([]string{"M2a", "M2b"}, have) && slices.Contains([]string{"M2a", "M2b"}, want):
 		c.Reason = "M2a and M2b read the same bytes while bits 8..63 of the seal word are 0"
-		for _, fs := range st.Files {
+		for fs := range st.Files() {
 			if m := fs.Memfd; m != nil && (m.Flags != 0 || m.Reserved != 0) {
 				c.Verdict = VerdictWarning
 				c.Reason = fmt.Sprintf("%s has bits 8..63 of the seal word set, which M2a and M2b read differently", m.Path)

@@ -104,6 +104,11 @@ type Report struct {
 	// Outcome is what the receiving kernel does with the whole state: the
 	// worst outcome of the findings, accepted when none names one.
 	Outcome Outcome `json:"outcome"`
+	// Coverage says, part by part, how much of the state was verified.
+	Coverage []Coverage `json:"coverage"`
+	// Notes say what the validation could not see and why (a hint at a
+	// raw image's base, say).
+	Notes []string `json:"notes,omitempty"`
 
 	perRule map[string]int
 	seen    map[string]bool
@@ -111,9 +116,10 @@ type Report struct {
 
 // Summary counts findings by severity.
 type Summary struct {
-	Errors   int `json:"errors"`
-	Warnings int `json:"warnings"`
-	Infos    int `json:"infos"`
+	Errors     int `json:"errors"`
+	Warnings   int `json:"warnings"`
+	Unverified int `json:"unverified"`
+	Infos      int `json:"infos"`
 }
 
 // SchemaVersion is the Report.Schema of this build.
@@ -136,7 +142,11 @@ func (r *Report) add(id, gen, path string, addr uint64, off int64, format string
 	}
 	r.seen[key] = true
 	r.count(ru.Severity)
-	if o := ru.consequence(gen, path).Outcome; o.worse(r.Outcome) {
+	o := ru.consequence(gen, path).Outcome
+	if o == "" && ru.Severity == SevError {
+		o = OutcomeUnknown // an error, with no known consequence: never "accepted"
+	}
+	if o.worse(r.Outcome) {
 		r.Outcome = o // suppressed findings count too
 	}
 	if r.perRule == nil {
@@ -161,6 +171,8 @@ func (r *Report) count(s Severity) {
 		r.Summary.Errors++
 	case SevWarning:
 		r.Summary.Warnings++
+	case SevUnverified:
+		r.Summary.Unverified++
 	default:
 		r.Summary.Infos++
 	}

@@ -37,14 +37,28 @@ func WriteText(w io.Writer, r *Report, paint Painter) error {
 	for id, n := range r.Suppressed {
 		fmt.Fprintf(&b, "%d more %s findings left out\n", n, id)
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	if line := coverageLine(r.Coverage); line != "" {
+		b.WriteString(line + "\n")
+	}
 	s := r.Summary
-	if s.Errors+s.Warnings+s.Infos == 0 {
+	if s.Errors+s.Warnings+s.Unverified+s.Infos == 0 {
 		b.WriteString("clean: no findings\n")
 	} else {
-		fmt.Fprintf(&b, "%d errors, %d warnings, %d infos\n", s.Errors, s.Warnings, s.Infos)
+		fmt.Fprintf(&b, "%s, %s, %d unverified, %s\n", count(s.Errors, "error"), count(s.Warnings, "warning"), s.Unverified, count(s.Infos, "info"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// count counts n things: "1 error", "2 errors".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 func orDash(s string) string {

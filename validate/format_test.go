@@ -29,7 +29,7 @@ func TestWriteText(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{"fixture: KHO K1b, LUO L-6.19, memfd M1", "error   LUO011 session-name-duplicate  LUO/sessions[1].name @0x",
-		"consequence: luo_session_insert() returns -EEXIST", "1 errors, 1 warnings, 2 infos"} {
+		"consequence: luo_session_insert() returns -EEXIST", "1 error, 1 warning, 0 unverified, 2 infos"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)
 		}

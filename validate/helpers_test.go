@@ -142,7 +142,7 @@ func (f *fixture) luoBlobU64(old, new uint64) {
 
 // memfdFile returns the i-th memfd payload of the clean walk.
 func (f *fixture) memfdFile(i int) *memfd.File {
-	for _, fs := range f.st.Files {
+	for fs := range f.st.Files() {
 		if fs.Memfd == nil {
 			continue
 		}

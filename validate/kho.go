@@ -23,7 +23,7 @@ func (v *validator) root() {
 		v.add("KHO008", kho.RootPath+".compatible", NoAddr, -1, "sub-components %s are not in alphabetical order",
 			strings.Join(subs, ";"))
 	}
-	if r.MemoryMap == 0 && len(r.Generations()) > 0 {
+	if r.MemoryMap == 0 && len(r.Generations()) > 0 && !v.raised(kho.CheckMemoryMapProp) {
 		v.add("KHO004", kho.RootPath+".preserved-memory-map", NoAddr, -1, "preserved-memory-map is 0")
 	}
 	if t := r.Tree; t != nil && v.opts.RootMapped != 0 && uint64(t.Header.TotalSize) > v.opts.RootMapped {

@@ -67,7 +67,8 @@ func (v *validator) luoStructures(st *luo.State, lay *luoLayout) {
 		v.refs.structure("LUO.luo-abi-header", ly.SerAddr, uint64(lay.ser.Size))
 	}
 	if h := ly.SessionHeader; h != nil && lay.sess != nil && lay.sessHdr != nil {
-		used := uint64(lay.sessHdr.Size) + h.Count*uint64(lay.sess.Size)
+		// A count past the capacity is LUO007; the array spans what was read.
+		used := uint64(lay.sessHdr.Size) + min(h.Count, uint64(len(st.Sessions)))*uint64(lay.sess.Size)
 		v.refs.structure("LUO/sessions", h.Addr, used)
 		if pg, ok := lay.gen.Constant("LUO_SESSION_PGCNT"); ok {
 			v.zeroTail("LUO/sessions", h.Addr, used, pg.Value*phys.PageSize)
@@ -77,7 +78,7 @@ func (v *validator) luoStructures(st *luo.State, lay *luoLayout) {
 		v.chain("LUO/sessions", ly.SessionBlocks, uint64(lay.sess.Size))
 	}
 	if h := ly.FLBHeader; h != nil && lay.flb != nil && lay.flbHdr != nil {
-		used := uint64(lay.flbHdr.Size) + h.Count*uint64(lay.flb.Size)
+		used := uint64(lay.flbHdr.Size) + min(h.Count, uint64(len(st.FLBs)))*uint64(lay.flb.Size)
 		v.refs.structure("LUO/flbs", h.Addr, used)
 		v.zeroTail("LUO/flbs", h.Addr, used, phys.PageSize)
 	}

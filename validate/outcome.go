@@ -24,6 +24,12 @@ const (
 	// OutcomeDataUnreachable: no call fails, but data cannot be reached
 	// (a file shadowed by a duplicate token, a wrong page restored).
 	OutcomeDataUnreachable Outcome = "data-unreachable"
+	// OutcomeUnknown: an error finding whose consequence in the kernel
+	// is not known for the generation (no source of it could be read).
+	OutcomeUnknown Outcome = "error-unknown-outcome"
+	// OutcomeUnverified: the kernel's verdict cannot be established: it
+	// follows pointers into memory the source does not hold.
+	OutcomeUnverified Outcome = "unverified"
 	// OutcomeAcceptedWithWarning: accepted; the kernel logs a warning and
 	// ignores or replaces the part concerned.
 	OutcomeAcceptedWithWarning Outcome = "accepted-with-warning"
@@ -33,7 +39,8 @@ const (
 
 var outcomeRank = map[Outcome]int{
 	OutcomeBootFault: 0, OutcomePanic: 1, OutcomeRevivalDisabled: 2, OutcomeOpenError: 3,
-	OutcomeRetrieveError: 4, OutcomeDataUnreachable: 5, OutcomeAcceptedWithWarning: 6, OutcomeAccepted: 7,
+	OutcomeRetrieveError: 4, OutcomeDataUnreachable: 5, OutcomeUnknown: 6, OutcomeUnverified: 7, OutcomeAcceptedWithWarning: 8,
+	OutcomeAccepted: 9,
 }
 
 // worse reports whether o is a worse outcome than p. An empty (unknown)

@@ -2,15 +2,76 @@ package validate
 
 import (
 	"errors"
-	"regexp"
-	"strings"
 
 	"github.com/luoinspect/luoinspect/kho"
+	"github.com/luoinspect/luoinspect/luo"
+	"github.com/luoinspect/luoinspect/memfd"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
-func hasPrefix(s, p string) bool  { return strings.HasPrefix(s, p) }
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
+// checkRules is the one table from the check a decoder reports to the
+// rule it breaks. A problem whose check is not listed is GEN001; one that
+// wraps phys.ErrUnresolved is SRC001 whatever its check.
+var checkRules = map[phys.Check]string{
+	kho.CheckRootFDT:        "KHO001",
+	kho.CheckRootCompatible: "KHO002",
+	kho.CheckMemoryMapProp:  "KHO003",
+	kho.CheckClientPointer:  "KHO005",
+	kho.CheckClientSize:     "KHO006",
+	kho.CheckClientAddrZero: "KHO007",
+	kho.CheckMemmap:         "MAP001",
+	kho.CheckKexecMetadata:  "CLI001",
+	kho.CheckMemblock:       "CLI002",
+	kho.CheckKhoTest:        "CLI003",
+	kho.CheckBlockChain:     "LUO016",
+	kho.CheckBlockCount:     "LUO017",
+	kho.CheckVmalloc:        "MFD006",
+	kho.CheckVmallocOrder:   "MFD007",
+
+	luo.CheckCompatible:        "LUO001",
+	luo.CheckLiveupdateNumber:  "LUO002",
+	luo.CheckSessionNode:       "LUO003",
+	luo.CheckFLBNode:           "LUO004",
+	luo.CheckBlobSize:          "LUO005",
+	luo.CheckSessionHeaderZero: "LUO006",
+	luo.CheckSessionCount:      "LUO007",
+	luo.CheckSessionName:       "LUO008",
+	luo.CheckFileName:          "LUO009",
+	luo.CheckFLBName:           "LUO010",
+	luo.CheckFilesZero:         "LUO014",
+	luo.CheckFileCount:         "LUO015",
+	luo.CheckChainTotal:        "LUO018",
+	luo.CheckFLBCount:          "LUO019",
+	luo.CheckFLBHeaderZero:     "LUO021",
+	luo.CheckFeatures:          "LUO022",
+	luo.CheckShared:            "REF002",
+
+	memfd.CheckHandler:      "LUO023",
+	memfd.CheckDataZero:     "LUO025",
+	memfd.CheckSeals:        "MFD001",
+	memfd.CheckFlags:        "MFD002",
+	memfd.CheckFeatures:     "MFD003",
+	memfd.CheckNrFolios:     "MFD004",
+	memfd.CheckVmallocFlags: "MFD005",
+	memfd.CheckFolioTable:   "MFD006",
+	memfd.CheckFolioCount:   "MFD008",
+	memfd.CheckPos:          "MFD013",
+	memfd.CheckFolioHole:    "MFD009",
+	memfd.CheckFolioFlags:   "MFD010",
+	memfd.CheckFolioIndex:   "MFD011",
+	memfd.CheckStaleFolios:  "FP004",
+}
+
+// ruleFor names the rule a decode problem breaks.
+func ruleFor(pe *phys.Error) string {
+	if errors.Is(pe, phys.ErrUnresolved) {
+		return ruleUnresolved
+	}
+	if id, ok := checkRules[pe.Check]; ok {
+		return id
+	}
+	return ruleGeneric
+}
 
 // problemMessage is the message of a decode problem without its path.
 func problemMessage(pe *phys.Error) string {
@@ -20,111 +81,28 @@ func problemMessage(pe *phys.Error) string {
 	return pe.Msg
 }
 
-// classifyRoot names the rule a failure to read the KHO root breaks.
-func classifyRoot(pe *phys.Error) string {
-	p := pe.Path
-	switch {
-	case p == kho.RootPath+".compatible" && errors.Is(pe, phys.ErrUnsupported):
-		return "KHO002"
-	case p == kho.RootPath+".preserved-memory-map":
-		return "KHO003"
-	case hasPrefix(p, kho.RootPath+"/") && (strings.HasSuffix(p, ".fdt") || strings.HasSuffix(p, ".preserved-data")):
-		return "KHO005"
-	case hasPrefix(p, kho.RootPath+"/") && strings.HasSuffix(p, ".blob-size"):
-		return "KHO006"
+// finding records a decode problem as the finding of its rule, for the
+// generation gen ("" to name it from the path).
+func (v *validator) finding(pe *phys.Error, gen string) {
+	if gen == "" {
+		gen = v.gen(pe.Path)
 	}
-	return "KHO001"
-}
-
-var (
-	reSessionName = regexp.MustCompile(`^LUO/sessions\[\d+\]\.name$`)
-	reFileName    = regexp.MustCompile(`\.files\[\d+\]\.(compatible|name)$`)
-	reFLBName     = regexp.MustCompile(`^LUO/flbs\[\d+\]\.name$`)
-	reBlockCount  = regexp.MustCompile(`\.block\[\d+\]\.count$`)
-	reClient      = regexp.MustCompile(`^KHO/[^/.]+$`)
-)
-
-// classify names the rule a decode problem of the walk breaks.
-func classify(pe *phys.Error) string {
-	p, msg := pe.Path, pe.Msg
-	switch {
-	case errors.Is(pe, phys.ErrUnresolved):
-		return ruleUnresolved
-	case hasPrefix(p, kho.MemmapPath):
-		return "MAP001"
-	case p == kho.RootPath+".compatible":
-		return "KHO002"
-	case reClient.MatchString(p) && contains(msg, "address is 0"):
-		return "KHO007"
-	case hasPrefix(p, kho.KexecMetadataPath):
-		return "CLI001"
-	case hasPrefix(p, kho.MemblockPath):
-		return "CLI002"
-	case hasPrefix(p, kho.KhoTestPath):
-		return "CLI003"
-	case hasPrefix(p, "LUO") && contains(p, ".data"):
-		switch {
-		case contains(msg, "data is 0"):
-			return "LUO025"
-		case errors.Is(pe, phys.ErrUnsupported) && contains(msg, "handler"):
-			return "LUO023"
-		}
-		return ruleGeneric
-	case hasPrefix(p, "LUO"):
-		return classifyLUO(pe)
-	}
-	return ruleGeneric
-}
-
-// classifyLUO names the rule a LUO decode problem breaks.
-func classifyLUO(pe *phys.Error) string {
-	p, msg := pe.Path, pe.Msg
-	switch {
-	case errors.Is(pe, phys.ErrCycle), contains(msg, "KHO_MAX_BLOCKS"):
-		return "LUO016"
-	case reBlockCount.MatchString(p):
-		return "LUO017"
-	case contains(msg, "but the chain holds"):
-		return "LUO018"
-	case contains(msg, "files address is 0"):
-		return "LUO014"
-	case contains(msg, "already used by"):
-		return "REF002"
-	case strings.HasSuffix(p, ".files.count") && errors.Is(pe, phys.ErrLimit):
-		return "LUO015"
-	case p == "LUO/sessions.count":
-		return "LUO007"
-	case contains(msg, "session header address is 0"):
-		return "LUO006"
-	case p == "LUO/flbs.count":
-		return "LUO019"
-	case contains(msg, "FLB header address is 0"):
-		return "LUO021"
-	case contains(msg, "holds no NUL") && reSessionName.MatchString(p):
-		return "LUO008"
-	case contains(msg, "holds no NUL") && reFileName.MatchString(p):
-		return "LUO009"
-	case contains(msg, "holds no NUL") && reFLBName.MatchString(p):
-		return "LUO010"
-	case contains(msg, "too small"):
-		return "LUO005"
-	case hasPrefix(p, "LUO.features"), contains(msg, "is not active"), contains(msg, "LUO.features"):
-		return "LUO022"
-	case p == "LUO.liveupdate-number":
-		return "LUO002"
-	case hasPrefix(p, "LUO/luo-session"), p == "LUO/sessions" && contains(msg, "luo-session"):
-		return "LUO003"
-	case hasPrefix(p, "LUO/luo-flb"):
-		return "LUO004"
-	case p == "LUO.compatible", p == "LUO" && errors.Is(pe, phys.ErrUnsupported):
-		return "LUO001"
-	}
-	return ruleGeneric
+	v.r.add(ruleFor(pe), gen, pe.Path, pe.Addr, pe.Offset, "%s", problemMessage(pe))
 }
 
 // problems turns every problem the walk recorded into a finding.
 func (v *validator) problems() {
 	for _, pe := range v.st.Problems {
-		v.add(classify(pe), pe.Path, pe.Addr, pe.Offset, "%s", problemMessage(pe))
+		v.finding(pe, "")
 	}
+}
+
+// raised reports whether the walk recorded a problem of check c.
+func (v *validator) raised(c phys.Check) bool {
+	for _, pe := range v.st.Problems {
+		if pe.Check == c {
+			return true
+		}
+	}
+	return false
 }

@@ -51,6 +51,8 @@ func (rf *refs) check(path func() string, addr, size uint64) int {
 		if b, ok := rf.v.st.Preserved.Contains(addr); ok {
 			rf.v.add("REF001", path(), addr, -1, "0x%x lies inside the preserved block at 0x%x (order %d) but is not its head: no KHOP magic there",
 				addr, b.Addr, b.Order)
+		} else if rf.v.st.MemmapIncomplete {
+			rf.v.add(ruleUnresolved, path(), addr, -1, "0x%x is in no preserved block the map showed, but parts of the map could not be read: whether it is preserved is unverified", addr)
 		} else {
 			rf.v.add("REF001", path(), addr, -1, "0x%x is not in any preserved block", addr)
 		}

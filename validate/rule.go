@@ -17,6 +17,9 @@ const (
 	// SevWarning: the kernel accepts the data, but it is inconsistent or
 	// something a real kernel never writes, with a possible consequence.
 	SevWarning Severity = "warning"
+	// SevUnverified: the state points at memory the source does not hold;
+	// the kernel follows the pointer, so what it does there is unknown.
+	SevUnverified Severity = "unverified"
 	// SevInfo: a producer fingerprint or a limit of the source; nothing
 	// the kernel would notice.
 	SevInfo Severity = "info"
@@ -29,8 +32,10 @@ func (s Severity) rank() int {
 		return 0
 	case SevWarning:
 		return 1
+	case SevUnverified:
+		return 2
 	}
-	return 2
+	return 3
 }
 
 // Origin says whose check a rule is.

@@ -73,7 +73,7 @@ func sarifLevel(s Severity) string {
 	switch s {
 	case SevError:
 		return "error"
-	case SevWarning:
+	case SevWarning, SevUnverified:
 		return "warning"
 	}
 	return "note"

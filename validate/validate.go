@@ -1,8 +1,8 @@
 package validate
 
 import (
-	"errors"
 	"slices"
+	"strings"
 
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/kho"
@@ -26,6 +26,9 @@ type Options struct {
 	// kernel (kho_data.fdt_size), 0 when unknown (KHO010 is checked only
 	// then).
 	RootMapped uint64
+	// Notes are passed to the report: how the state was found and what
+	// the source cannot show.
+	Notes []string
 	// NextReserveMem, when not nil, is the reserve_mem= parameters of the
 	// kernel that will receive the state (CLI004 is checked only then).
 	NextReserveMem []ReserveMem
@@ -37,19 +40,23 @@ type Options struct {
 func Run(root []byte, m phys.Memory, opts Options) *Report {
 	st, err := handover.Walk(root, m, opts.Walk)
 	if err != nil {
+		// Nothing of the root reads: the kernel's verdict on it.
 		r := newReport(opts)
-		var pe *phys.Error
-		if !errors.As(err, &pe) {
-			pe = phys.Errorf(phys.ErrMalformed, kho.RootPath, phys.NoAddr, -1, "%v", err)
+		for _, pe := range phys.Flatten(err, kho.RootPath) {
+			id := ruleFor(pe)
+			if id == ruleGeneric {
+				id = "KHO001"
+			}
+			r.add(id, "", pe.Path, pe.Addr, pe.Offset, "%s", problemMessage(pe))
 		}
-		r.add(classifyRoot(pe), "", pe.Path, pe.Addr, pe.Offset, "%s", problemMessage(pe))
 		return r
 	}
 	return Check(st, m, opts)
 }
 
 func newReport(opts Options) *Report {
-	return &Report{Schema: SchemaVersion, Source: opts.Source, Findings: []Finding{}, Outcome: OutcomeAccepted}
+	return &Report{Schema: SchemaVersion, Source: opts.Source, Findings: []Finding{}, Outcome: OutcomeAccepted,
+		Coverage: []Coverage{}, Notes: opts.Notes}
 }
 
 // Check validates a walked state whose memory is m. Every rule of the
@@ -68,6 +75,7 @@ func Check(st *handover.State, m phys.Memory, opts Options) *Report {
 	v.luo()
 	v.memfds()
 	v.refs.finish()
+	v.coverage()
 	slices.SortStableFunc(r.Findings, func(a, b Finding) int { return a.Severity.rank() - b.Severity.rank() })
 	return r
 }
@@ -85,9 +93,9 @@ type validator struct {
 func (v *validator) gen(path string) string {
 	d := v.st.Detection
 	switch {
-	case hasPrefix(path, "LUO") && contains(path, ".data"):
+	case strings.HasPrefix(path, "LUO") && strings.Contains(path, ".data"):
 		return d.Memfd.Tag
-	case hasPrefix(path, "LUO"):
+	case strings.HasPrefix(path, "LUO"):
 		return d.LUO.Tag
 	}
 	return d.KHO.Tag

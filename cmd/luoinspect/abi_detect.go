@@ -15,7 +15,9 @@ func newABIDetectCmd(s *streams) *cobra.Command {
 		Use:   "detect [SOURCE | --sample NAME]",
 		Short: "Name the ABI generation of each component of a state, with the evidence",
 		Long: "detect reads a state and names the layout generation of the KHO core,\n" +
-			"LUO and memfd components, how sure it is (certain, high, low), the\n" +
+			"LUO and memfd components, how sure it is (certain, high, low, or\n" +
+			"assumed when --kho/--luo/--memfd named it), the facts that contradict\n" +
+			"it (conflicts: a part the generation writes that is missing), the\n" +
 			"generations that read the same bytes the same way, and the facts it\n" +
 			"went by. --kho/--luo/--memfd override a detection.\n\n" + sourceHelp,
 		Example: "  luoinspect abi detect before.core\n  luoinspect abi detect --sample k1b-lv6-m1 -o json",
@@ -44,12 +46,12 @@ func newABIDetectCmd(s *streams) *cobra.Command {
 				if len(c.c.Alternatives) > 0 {
 					line += "; reads the same as " + strings.Join(c.c.Alternatives, ", ")
 				}
-				if c.c.Overridden {
-					line += "; given by the user"
-				}
 				fmt.Fprintln(s.Out, line+")")
 				for _, e := range c.c.Evidence {
 					fmt.Fprintf(s.Out, "       - %s\n", e)
+				}
+				for _, e := range c.c.Conflicts {
+					fmt.Fprintf(s.Out, "       ! conflict: %s\n", e)
 				}
 			}
 			return nil

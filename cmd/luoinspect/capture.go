@@ -76,7 +76,7 @@ func newCaptureCmd(s *streams) *cobra.Command {
 func touchFolios(st *handover.State, rec *phys.Recorder, withData bool) []error {
 	var errs []error
 	batch := make([]memfd.Folio, 512)
-	for _, f := range st.Files {
+	for f := range st.Files() {
 		if f.Memfd == nil {
 			continue
 		}

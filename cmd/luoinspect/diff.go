@@ -40,7 +40,8 @@ func newDiffCmd(s *streams) *cobra.Command {
 			"(see --rules): the number goes up by one, addresses change, and so on.\n" +
 			"--b-side incoming says B is A as the next kernel reads it instead.\n\n" +
 			"--bytes compares two FDT blobs region by region, naming each field.\n\n" +
-			"Exit status: 0 identical, 4 changed, 8 data lost.",
+			"Exit status: 0 identical, 4 changed or unverified (parts one side could not\n" +
+			"read are never counted as lost), 8 data lost.",
 		Example: "  luoinspect diff before.core live --across-update --b-side incoming\n" +
 			"  luoinspect diff --sample-a k3-luov3-m2b --spec-b after.yaml --across-update\n" +
 			"  luoinspect diff --spec-a a.yaml --spec-b b.yaml -o json\n" +
@@ -154,7 +155,7 @@ func verdictExit(v statediff.Verdict) error {
 	switch v {
 	case statediff.DataLost:
 		return exitCodeError{exitReject}
-	case statediff.Different:
+	case statediff.Different, statediff.VerdictUnverified:
 		return exitCodeError{exitFindings}
 	}
 	return nil

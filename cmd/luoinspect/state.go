@@ -75,6 +75,33 @@ func pendingSessionsNote(st *handover.State) []string {
 	return []string{fmt.Sprintf("no sessions in the LUO blob yet: %s kernels write the sessions at reboot (liveupdate_reboot), so the sessions open now appear only in the state handed over; their memfd descriptors and folio arrays already exist", g.Tag)}
 }
 
+// rawBaseNote hints at a raw image's base when none of the pointers the
+// root names lands in the image.
+func rawBaseNote(raw *source.Raw, st *handover.State, root []byte, opts handover.Options) []string {
+	var ptrs []uint64
+	if st.Root.MemoryMap != 0 {
+		ptrs = append(ptrs, st.Root.MemoryMap)
+	}
+	for _, c := range st.Clients {
+		if c.Addr != 0 {
+			ptrs = append(ptrs, c.Addr)
+		}
+	}
+	for _, p := range ptrs {
+		if phys.Holds(raw, p, 1) {
+			return nil
+		}
+	}
+	fits := func(m phys.Memory) bool {
+		s, err := handover.Walk(root, m, opts)
+		return err == nil && len(s.Problems) == 0
+	}
+	if base, ok := raw.BaseHint(ptrs, fits); ok {
+		return []string{raw.BaseHintNote(base)}
+	}
+	return nil
+}
+
 // checkOverrides makes sure each generation override names a generation
 // of the right component.
 func (f *stateFlags) checkOverrides() error {
@@ -195,6 +222,9 @@ func (f *stateFlags) loadSource(spec string, opts handover.Options) (*loaded, er
 	}
 	if blobs.Side == source.SideOut {
 		notes = append(notes, pendingSessionsNote(st)...)
+	}
+	if raw, ok := src.(*source.Raw); ok {
+		notes = append(notes, rawBaseNote(raw, st, blobs.Root, opts)...)
 	}
 	st.Notes, st.Roots = notes, roots
 	return &loaded{state: st, mem: src, blobs: blobs, name: src.Describe(), close: src.Close}, nil

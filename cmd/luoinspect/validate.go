@@ -23,8 +23,12 @@ func newValidateCmd(s *streams) *cobra.Command {
 			"/dev/liveupdate open fails, retrieve fails, a WARN, or silent acceptance),\n" +
 			"deeper invariants the kernel does not check, and producer fingerprints.\n" +
 			"It reports every finding, as text, JSON, SARIF 2.1.0 or JUnit XML.\n\n" +
-			"Exit status: 0 clean (info findings only), 4 with warnings, 8 with errors\n" +
-			"(the next kernel would reject or misbehave), 12 with both.",
+			"Every pointer into memory the source does not hold is an unverified\n" +
+			"finding, and the report says how much of the state was verified.\n" +
+			"A root that does not decode is a finding too (the kernel's verdict on it).\n\n" +
+			"Exit status: 0 clean (info findings only), 4 with warnings or unverified\n" +
+			"parts, 8 with errors (the next kernel would reject or misbehave), 12 with\n" +
+			"both; 1 only when the source cannot be opened.",
 		Example: "  luoinspect validate --sample k2-lflb-m1\n" +
 			"  luoinspect validate --sample k4-luov5-m2b -o sarif > luo.sarif",
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -52,6 +56,9 @@ func newValidateCmd(s *streams) *cobra.Command {
 			if l.blobs != nil {
 				opts.Scratch, opts.RootMapped = l.blobs.Scratch, l.blobs.RootMapped
 			}
+			if l.state != nil {
+				opts.Notes = l.state.Notes
+			}
 			p := newProgress(s.Err)
 			opts.Progress = p.update
 			var r *validate.Report
@@ -76,7 +83,7 @@ func newValidateCmd(s *streams) *cobra.Command {
 				return err
 			}
 			code := 0
-			if r.Summary.Warnings > 0 {
+			if r.Summary.Warnings+r.Summary.Unverified > 0 {
 				code |= exitFindings
 			}
 			if r.Summary.Errors > 0 {

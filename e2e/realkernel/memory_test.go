@@ -48,7 +48,7 @@ func coreOffset(core string, pa uint64) (int64, error) {
 // of the first memfd with data inverted.
 func flipFolioByte(t *testing.T, core, out string, root uint64) error {
 	st, src, _ := walkDump(t, core, root)
-	for _, fs := range st.Files {
+	for fs := range st.Files() {
 		if fs.Memfd == nil || fs.Memfd.NrFolios == 0 {
 			continue
 		}

@@ -90,12 +90,9 @@ func (v *handoverView) client(t *testing.T, name string) handover.Client {
 // file returns the file of a session by position.
 func (v *handoverView) file(t *testing.T, session string, i int) *handover.FileState {
 	t.Helper()
-	for k := range v.st.Files {
-		if v.st.Files[k].Session == session {
-			if i == 0 {
-				return &v.st.Files[k]
-			}
-			i--
+	for _, s := range v.st.Sessions {
+		if s.Session.Name == session && i < len(s.Files) {
+			return &s.Files[i]
 		}
 	}
 	t.Fatalf("session %s has no file %d", session, i)
