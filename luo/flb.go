@@ -13,16 +13,7 @@ import (
 func (d *decoder) flbs(pa uint64, required bool) {
 	l := d.l
 	path := root + "/flbs"
-	if pa == 0 {
-		if required {
-			d.report(phys.Errorf(phys.ErrMalformed, path, 0, -1, "FLB header address is 0"), CheckFLBHeaderZero)
-		}
-		return
-	}
-	if !d.claim(pa, path) {
-		return
-	}
-	hb, ok := d.read(pa, uint64(l.flbHdr.Size), path)
+	hb, ok := d.arrayHeader(pa, required, path, l.flbHdr.Size, "FLB header", CheckFLBHeaderZero)
 	if !ok {
 		return
 	}

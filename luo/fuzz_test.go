@@ -21,20 +21,7 @@ var fuzzWorld = sync.OnceValues(func() (*phys.Image, map[string][]byte) {
 	a := phys.NewAllocator(img, 0x100000)
 	blobs := map[string][]byte{}
 	for _, tag := range Generations() {
-		s := State{LiveupdateNumber: 1, Sessions: sample(2, func(i int) int { return 2 - i }, tag == TagFeat)}
-		switch tag {
-		case TagRFC:
-			s = State{Subsystems: []Subsystem{{"iommu", 0x2000}}, Files: []File{{Compatible: "memfd-v1", Token: 0x2a, Data: 0x3000}}}
-		case TagV4:
-			s.LiveupdateNumber = 0
-		case Tag619Pre:
-			s.Sessions = sample(2, func(int) int { return 0 }, false)
-		case TagFeat:
-			s.Features = &Features{7, 7, 7}
-		}
-		if layouts[tag].flb != nil {
-			s.FLBs = flbs[:1]
-		}
+		s := smallState(tag, 2, flbs[:1])
 		blob, _, err := Encode(a, &s, tag)
 		if err != nil {
 			panic(fmt.Sprintf("%s: %v", tag, err))
@@ -43,6 +30,27 @@ var fuzzWorld = sync.OnceValues(func() (*phys.Image, map[string][]byte) {
 	}
 	return img, blobs
 })
+
+// smallState is a state every generation gen can hold: n sessions of
+// 2, 1, 0… files (name-only sessions for L-6.19-pre, one global file for
+// L-RFC) and the FLBs where the layout has them.
+func smallState(gen string, n int, withFLBs []FLB) State {
+	s := State{LiveupdateNumber: 1, Sessions: sample(n, func(i int) int { return 2 - i }, gen == TagFeat)}
+	switch gen {
+	case TagRFC:
+		s = State{Subsystems: []Subsystem{{"iommu", 0x2000}}, Files: []File{{Compatible: "memfd-v1", Token: 0x2a, Data: 0x3000}}}
+	case TagV4:
+		s.LiveupdateNumber = 0
+	case Tag619Pre:
+		s.Sessions = sample(2, func(int) int { return 0 }, false)
+	case TagFeat:
+		s.Features = &Features{7, 7, 7}
+	}
+	if layouts[gen].flb != nil {
+		s.FLBs = withFLBs
+	}
+	return s
+}
 
 // patchImage writes patch[4:] (at most 256 bytes) into the image at the
 // offset in patch[0:4], counted across the image's segments, and returns

@@ -10,16 +10,7 @@ import "github.com/luoinspect/luoinspect/phys"
 func (d *decoder) sessionArray(hdrPA uint64, required bool) {
 	l := d.l
 	path := root + "/sessions"
-	if hdrPA == 0 {
-		if required {
-			d.report(phys.Errorf(phys.ErrMalformed, path, 0, -1, "session header address is 0"), CheckSessionHeaderZero)
-		}
-		return
-	}
-	if !d.claim(hdrPA, path) {
-		return
-	}
-	hb, ok := d.read(hdrPA, uint64(l.sessHdr.Size), path)
+	hb, ok := d.arrayHeader(hdrPA, required, path, l.sessHdr.Size, "session header", CheckSessionHeaderZero)
 	if !ok {
 		return
 	}
@@ -77,6 +68,23 @@ func (d *decoder) sessionArrayV4(data, count, pgcnt uint64) {
 		}
 		d.session(i, b, data+uint64(i)*stride)
 	}
+}
+
+// arrayHeader reads the size-byte header of a count-prefixed array at pa
+// (what names it in messages) and claims the array. An address of 0 is
+// reported with check zero when required, and otherwise means no array.
+// ok is false when there is nothing to decode.
+func (d *decoder) arrayHeader(pa uint64, required bool, path string, size int, what string, zero phys.Check) ([]byte, bool) {
+	if pa == 0 {
+		if required {
+			d.report(phys.Errorf(phys.ErrMalformed, path, 0, -1, "%s address is 0", what), zero)
+		}
+		return nil, false
+	}
+	if !d.claim(pa, path) {
+		return nil, false
+	}
+	return d.read(pa, uint64(size), path)
 }
 
 // maxV4Pages bounds the L-v4 session array (UNVERIFIED layout): 2^10

@@ -15,20 +15,7 @@ func TestMutationSweep(t *testing.T) {
 	for _, gen := range Generations() {
 		img := phys.NewImage()
 		a := phys.NewAllocator(img, 0x100000)
-		s := State{LiveupdateNumber: 1, Sessions: sample(3, func(i int) int { return 2 - i }, gen == TagFeat)}
-		switch gen {
-		case TagRFC:
-			s = State{Subsystems: []Subsystem{{"iommu", 0x2000}}, Files: []File{{Compatible: "memfd-v1", Token: 0x2a, Data: 0x3000}}}
-		case TagV4:
-			s.LiveupdateNumber = 0
-		case Tag619Pre:
-			s.Sessions = sample(2, func(int) int { return 0 }, false)
-		case TagFeat:
-			s.Features = &Features{7, 7, 7}
-		}
-		if layouts[gen].flb != nil {
-			s.FLBs = flbs
-		}
+		s := smallState(gen, 3, flbs)
 		blob, _, err := Encode(a, &s, gen)
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package phys
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors. Every *Error wraps one of them, so callers can classify a
@@ -94,4 +95,15 @@ func Flatten(err error, path string) []*Error {
 		return []*Error{pe}
 	}
 	return []*Error{Errorf(ErrMalformed, path, NoAddr, -1, "%v", err)}
+}
+
+// Within reports whether the decode path names part itself or a part of
+// it: "LUO/sessions[3].files[7]" is within "LUO/sessions[3]" and "LUO",
+// not within "LUO/sessions[30]".
+func Within(path, part string) bool {
+	if !strings.HasPrefix(path, part) {
+		return false
+	}
+	rest := path[len(part):]
+	return rest == "" || rest[0] == '.' || rest[0] == '/' || rest[0] == '['
 }

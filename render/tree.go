@@ -7,6 +7,7 @@ import (
 
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/kho"
+	"github.com/luoinspect/luoinspect/phys"
 )
 
 // Style names what a piece of tree text is, for colouring.
@@ -148,7 +149,7 @@ func ownProblems(m *State) map[string][]Problem {
 	for _, pr := range m.Problems {
 		owner := ""
 		for _, q := range paths {
-			if q != "" && within(pr.Path, q) && len(q) > len(owner) {
+			if q != "" && phys.Within(pr.Path, q) && len(q) > len(owner) {
 				owner = q
 			}
 		}
@@ -194,15 +195,6 @@ func (p printer) problemsAt(n *node, path string) {
 	for _, pr := range p.owned[path] {
 		n.add(p.paint(Warn, "! "+problemLine(pr)))
 	}
-}
-
-// within reports whether path names p itself or a part of it.
-func within(path, p string) bool {
-	if !strings.HasPrefix(path, p) {
-		return false
-	}
-	rest := path[len(p):]
-	return rest == "" || rest[0] == '.' || rest[0] == '/' || rest[0] == '['
 }
 
 func problemLine(pr Problem) string {

@@ -2,7 +2,6 @@ package statediff
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/phys"
@@ -31,12 +30,12 @@ func unreadOf(st *handover.State) unread {
 	}
 	ss := sessions(st)
 	for _, p := range st.Problems {
-		if !errors.Is(p, phys.ErrUnresolved) || !(within(p.Path, "LUO") || within(p.Path, "KHO/LUO")) {
+		if !errors.Is(p, phys.ErrUnresolved) || !(phys.Within(p.Path, "LUO") || phys.Within(p.Path, "KHO/LUO")) {
 			continue
 		}
 		owner := -1
 		for i := range ss {
-			if !ss[i].global && within(p.Path, ss[i].entryPath) {
+			if !ss[i].global && phys.Within(p.Path, ss[i].entryPath) {
 				owner = i
 			}
 		}
@@ -58,20 +57,11 @@ func unreadOf(st *handover.State) unread {
 // inFile reports whether path lies inside one of the files.
 func inFile(path string, files []*handover.FileState) bool {
 	for _, f := range files {
-		if within(path, f.File.Path) {
+		if phys.Within(path, f.File.Path) {
 			return true
 		}
 	}
 	return false
-}
-
-// within reports whether path names p itself or a part of it.
-func within(path, p string) bool {
-	if !strings.HasPrefix(path, p) {
-		return false
-	}
-	rest := path[len(p):]
-	return rest == "" || rest[0] == '.' || rest[0] == '/' || rest[0] == '['
 }
 
 // missing reports a part one side lacks: unverified when that side's list

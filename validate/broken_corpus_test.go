@@ -36,19 +36,6 @@ type brokenCase struct {
 	args []string
 }
 
-// specFixture encodes a spec that no sample covers.
-func specFixture(t testing.TB, spec *handover.Spec) *fixture {
-	enc, err := handover.Encode(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := handover.Walk(enc.Root, enc.Image, handover.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{t: t, enc: enc, st: st, root: bytes.Clone(enc.Root), mem: enc.Image, opts: Options{Scratch: enc.Scratch}}
-}
-
 // v5State is a small L-v5 state (patch v5 kernels, kho-v1 K1b) with an
 // FLB: the first FDT-era generation with a luo-flb node.
 func v5State(t *testing.T) *fixture {
@@ -124,7 +111,11 @@ var brokenCases = []brokenCase{
 		}},
 	{file: "root-whole-bad-magic.core", class: "bad root", note: "k1b-l619-m1 whose KHO root magic is zeroed",
 		fixture: sampleFixture(s619), mutate: func(f *fixture) { f.root[0] = 0 }},
-	{file: "root-totalsize-short.core", class: "bad root", note: "k1b-l619-m1 whose root blob is 40 bytes shorter than its totalsize",
+	{file: "root-totalsize-short.core", class: "bad root", note: "k1b-l619-m1 whose root header says totalsize is 40 bytes less than its blocks span",
+		fixture: sampleFixture(s619), mutate: func(f *fixture) {
+			binary.BigEndian.PutUint32(f.root[4:], uint32(len(f.root)-40))
+		}},
+	{file: "root-cut.core", class: "bad root", note: "k1b-l619-m1 whose root blob is cut 40 bytes before its totalsize (the strings block lost)",
 		fixture: sampleFixture(s619), mutate: func(f *fixture) { f.root = f.root[:len(f.root)-40] }},
 	{file: "client-pointer-short.core", class: "bad root", note: "k2-lflb-m1 whose LUO preserved-data is 4 bytes",
 		fixture: sampleFixture(sFLB), mutate: func(f *fixture) { f.setRootProp("/LUO", "preserved-data", []byte{1, 2, 3, 4}) }},

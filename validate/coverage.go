@@ -6,6 +6,7 @@ import (
 
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/kho"
+	"github.com/luoinspect/luoinspect/phys"
 )
 
 // Coverage is how much of one part of the state was verified: read from
@@ -32,7 +33,7 @@ func (v *validator) coverage() {
 	}
 	clean := func(path string) bool {
 		for _, u := range unresolved {
-			if within(u, path) {
+			if phys.Within(u, path) {
 				return false
 			}
 		}
@@ -76,12 +77,12 @@ func (v *validator) luoCoverage(clean func(string) bool, unresolved []string) []
 		paths = append(paths, fs.File.Path)
 	}
 	for _, u := range unresolved {
-		if !within(u, "LUO") {
+		if !phys.Within(u, "LUO") {
 			continue
 		}
 		inside := false
 		for _, p := range paths {
-			inside = inside || within(u, p)
+			inside = inside || phys.Within(u, p)
 		}
 		if !inside {
 			sessions.Incomplete, files.Incomplete, memfds.Incomplete = true, true, true
@@ -117,15 +118,6 @@ func hasClient(st *handover.State, name string) bool {
 		}
 	}
 	return false
-}
-
-// within reports whether path names p itself or a part of it.
-func within(path, p string) bool {
-	if !strings.HasPrefix(path, p) {
-		return false
-	}
-	rest := path[len(p):]
-	return rest == "" || rest[0] == '.' || rest[0] == '/' || rest[0] == '['
 }
 
 // coverageLine says how much was verified, "" when nothing was counted.

@@ -25,7 +25,20 @@ type fixture struct {
 
 func newFixture(t testing.TB, sample string) *fixture {
 	t.Helper()
-	enc := encodeSample(t, sample)
+	spec, err := handover.Sample(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return specFixture(t, spec)
+}
+
+// specFixture encodes a spec and walks it cleanly.
+func specFixture(t testing.TB, spec *handover.Spec) *fixture {
+	t.Helper()
+	enc, err := handover.Encode(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
 	st, err := handover.Walk(enc.Root, enc.Image, handover.Options{})
 	if err != nil {
 		t.Fatal(err)

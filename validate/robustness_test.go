@@ -203,15 +203,7 @@ func smallV5(t testing.TB) *fixture {
 			}
 		}
 	}
-	enc, err := handover.Encode(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := handover.Walk(enc.Root, enc.Image, handover.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{t: t, enc: enc, st: st, root: bytes.Clone(enc.Root), mem: enc.Image, opts: Options{Scratch: enc.Scratch}}
+	return specFixture(t, spec)
 }
 
 // validateCorpusFile validates a snapshot the way luoinspect validate
