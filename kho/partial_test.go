@@ -50,13 +50,15 @@ type client struct {
 	props [][2]string
 }
 
-// handRoot writes a root in sequential-write mode; mapValue nil leaves
-// the preserved-memory-map property out.
-func handRoot(t *testing.T, compat string, mapValue []byte, clients ...client) []byte {
+// handRoot writes a root in sequential-write mode; compat nil leaves the
+// compatible out, mapValue nil the preserved-memory-map property.
+func handRoot(t *testing.T, compat []string, mapValue []byte, clients ...client) []byte {
 	t.Helper()
 	w := fdt.NewSeqWriter(0)
 	w.BeginNode("")
-	w.PropertyStrings("compatible", compat)
+	if compat != nil {
+		w.PropertyStrings("compatible", compat...)
+	}
 	if mapValue != nil {
 		w.Property("preserved-memory-map", mapValue)
 	}
@@ -135,48 +137,48 @@ func TestDecodeRootKeepsGoing(t *testing.T) {
 		},
 		{
 			name: "4-byte preserved-data", check: CheckClientPointer, path: "KHO/LUO.preserved-data", mapAddr: sampleMap,
-			blob: handRoot(t, "kho-v3", m8, good("memblock", 0x3000, 0x30),
+			blob: handRoot(t, []string{"kho-v3"}, m8, good("memblock", 0x3000, 0x30),
 				client{"LUO", [][2]string{{"preserved-data", "1234"}, {"blob-size", le64(0x40)}}},
 				good("kexec-metadata", 0x5000, 0x50)),
 			clients: handClients(wantClient{0, 0x40, true, CheckClientPointer}),
 		},
 		{
 			name: "no preserved-data", check: CheckClientPointer, path: "KHO/LUO.preserved-data", mapAddr: sampleMap,
-			blob: handRoot(t, "kho-v4", m8, good("memblock", 0x3000, 0x30),
+			blob: handRoot(t, []string{"kho-v4"}, m8, good("memblock", 0x3000, 0x30),
 				client{"LUO", [][2]string{{"blob-size", le64(0x40)}}},
 				good("kexec-metadata", 0x5000, 0x50)),
 			clients: handClients(wantClient{0, 0x40, true, CheckClientPointer}),
 		},
 		{
 			name: "kho-v3 client without blob-size", check: CheckClientSize, path: "KHO/LUO.blob-size", mapAddr: sampleMap,
-			blob: handRoot(t, "kho-v3", m8, good("memblock", 0x3000, 0x30),
+			blob: handRoot(t, []string{"kho-v3"}, m8, good("memblock", 0x3000, 0x30),
 				client{"LUO", [][2]string{{"preserved-data", le64(0x4000)}}},
 				good("kexec-metadata", 0x5000, 0x50)),
 			clients: handClients(wantClient{0x4000, 0, false, CheckClientSize}),
 		},
 		{
 			name: "kho-v4 client without blob-size", check: CheckClientSize, path: "KHO/LUO.blob-size", mapAddr: sampleMap,
-			blob: handRoot(t, "kho-v4", m8, good("memblock", 0x3000, 0x30),
+			blob: handRoot(t, []string{"kho-v4"}, m8, good("memblock", 0x3000, 0x30),
 				client{"LUO", [][2]string{{"preserved-data", le64(0x4000)}}},
 				good("kexec-metadata", 0x5000, 0x50)),
 			clients: handClients(wantClient{0x4000, 0, false, CheckClientSize}),
 		},
 		{
 			name: "kho-v4 9-byte blob-size", check: CheckClientSize, path: "KHO/LUO.blob-size", mapAddr: sampleMap,
-			blob: handRoot(t, "kho-v4", m8, good("memblock", 0x3000, 0x30),
+			blob: handRoot(t, []string{"kho-v4"}, m8, good("memblock", 0x3000, 0x30),
 				client{"LUO", [][2]string{{"preserved-data", le64(0x4000)}, {"blob-size", le64(1) + "x"}}},
 				good("kexec-metadata", 0x5000, 0x50)),
 			clients: handClients(wantClient{0x4000, 0, false, CheckClientSize}),
 		},
 		{
 			name: "no memory map", check: CheckMemoryMapProp, path: "KHO.preserved-memory-map", mapAddr: 0,
-			blob: handRoot(t, "kho-v3", nil, good("memblock", 0x3000, 0x30), good("LUO", 0x4000, 0x40),
+			blob: handRoot(t, []string{"kho-v3"}, nil, good("memblock", 0x3000, 0x30), good("LUO", 0x4000, 0x40),
 				good("kexec-metadata", 0x5000, 0x50)),
 			clients: handClients(wantClient{0x4000, 0x40, true, ""}),
 		},
 		{
 			name: "7-byte memory map", check: CheckMemoryMapProp, path: "KHO.preserved-memory-map", mapAddr: 0,
-			blob: handRoot(t, "kho-v3", m8[:7], good("memblock", 0x3000, 0x30), good("LUO", 0x4000, 0x40),
+			blob: handRoot(t, []string{"kho-v3"}, m8[:7], good("memblock", 0x3000, 0x30), good("LUO", 0x4000, 0x40),
 				good("kexec-metadata", 0x5000, 0x50)),
 			clients: handClients(wantClient{0x4000, 0x40, true, ""}),
 		},
@@ -251,7 +253,7 @@ func encodeRootBytes(t *testing.T) []byte {
 // TestReadRootPartial: ReadRoot gives every problem, the client's Err
 // included, its physical address.
 func TestReadRootPartial(t *testing.T) {
-	blob := handRoot(t, "kho-v3", []byte(le64(sampleMap)),
+	blob := handRoot(t, []string{"kho-v3"}, []byte(le64(sampleMap)),
 		client{"LUO", [][2]string{{"preserved-data", "1234"}}},
 		client{"memblock", [][2]string{{"preserved-data", le64(0x3000)}, {"blob-size", le64(0x30)}}})
 	page := make([]byte, 4096)

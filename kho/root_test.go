@@ -244,37 +244,6 @@ func join(s []string) string {
 	return b.String()
 }
 
-// rootBlob writes a root by hand; each client is a list of name/value
-// pairs.
-func rootBlob(t *testing.T, compat []string, mapValue []byte, clients map[string][][2]string) []byte {
-	t.Helper()
-	w := fdt.NewSeqWriter(0)
-	w.BeginNode("")
-	if compat != nil {
-		w.PropertyStrings("compatible", compat...)
-	}
-	if mapValue != nil {
-		w.Property("preserved-memory-map", mapValue)
-	}
-	for _, name := range []string{"LUO"} {
-		props, ok := clients[name]
-		if !ok {
-			continue
-		}
-		w.BeginNode(name)
-		for _, p := range props {
-			w.Property(p[0], []byte(p[1]))
-		}
-		w.EndNode()
-	}
-	w.EndNode()
-	b, err := w.Finish()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestDecodeRootRejects(t *testing.T) {
 	u64 := string(make([]byte, 8))
 	m8 := make([]byte, 8)
@@ -287,14 +256,14 @@ func TestDecodeRootRejects(t *testing.T) {
 		check phys.Check
 	}{
 		{"not an FDT", []byte("hello world, this is not an FDT at all!!!!"), phys.ErrMalformed, "KHO", "", CheckRootFDT},
-		{"no compatible", rootBlob(t, nil, m8, nil), phys.ErrMalformed, "KHO.compatible", "", CheckRootFDT},
-		{"unknown generation", rootBlob(t, []string{"kho-v9"}, m8, nil), phys.ErrUnsupported, "KHO.compatible", "compatible", CheckRootCompatible},
-		{"no map", rootBlob(t, []string{"kho-v2"}, nil, nil), phys.ErrMalformed, "KHO.preserved-memory-map", "", CheckMemoryMapProp},
-		{"short map", rootBlob(t, []string{"kho-v2"}, make([]byte, 7), nil), phys.ErrMalformed, "KHO.preserved-memory-map", "preserved-memory-map", CheckMemoryMapProp},
-		{"v1 client with v2 property", rootBlob(t, []string{"kho-v1"}, m8, map[string][][2]string{"LUO": {{"preserved-data", u64}}}), phys.ErrMalformed, "KHO/LUO.fdt", "", CheckClientPointer},
-		{"v2 short pointer", rootBlob(t, []string{"kho-v2"}, m8, map[string][][2]string{"LUO": {{"preserved-data", "1234"}}}), phys.ErrMalformed, "KHO/LUO.preserved-data", "preserved-data", CheckClientPointer},
-		{"v3 without blob-size", rootBlob(t, []string{"kho-v3"}, m8, map[string][][2]string{"LUO": {{"preserved-data", u64}}}), phys.ErrMalformed, "KHO/LUO.blob-size", "", CheckClientSize},
-		{"v4 long blob-size", rootBlob(t, []string{"kho-v4"}, m8, map[string][][2]string{"LUO": {{"preserved-data", u64}, {"blob-size", u64 + "x"}}}), phys.ErrMalformed, "KHO/LUO.blob-size", "blob-size", CheckClientSize},
+		{"no compatible", handRoot(t, nil, m8), phys.ErrMalformed, "KHO.compatible", "", CheckRootFDT},
+		{"unknown generation", handRoot(t, []string{"kho-v9"}, m8), phys.ErrUnsupported, "KHO.compatible", "compatible", CheckRootCompatible},
+		{"no map", handRoot(t, []string{"kho-v2"}, nil), phys.ErrMalformed, "KHO.preserved-memory-map", "", CheckMemoryMapProp},
+		{"short map", handRoot(t, []string{"kho-v2"}, make([]byte, 7)), phys.ErrMalformed, "KHO.preserved-memory-map", "preserved-memory-map", CheckMemoryMapProp},
+		{"v1 client with v2 property", handRoot(t, []string{"kho-v1"}, m8, client{"LUO", [][2]string{{"preserved-data", u64}}}), phys.ErrMalformed, "KHO/LUO.fdt", "", CheckClientPointer},
+		{"v2 short pointer", handRoot(t, []string{"kho-v2"}, m8, client{"LUO", [][2]string{{"preserved-data", "1234"}}}), phys.ErrMalformed, "KHO/LUO.preserved-data", "preserved-data", CheckClientPointer},
+		{"v3 without blob-size", handRoot(t, []string{"kho-v3"}, m8, client{"LUO", [][2]string{{"preserved-data", u64}}}), phys.ErrMalformed, "KHO/LUO.blob-size", "", CheckClientSize},
+		{"v4 long blob-size", handRoot(t, []string{"kho-v4"}, m8, client{"LUO", [][2]string{{"preserved-data", u64}, {"blob-size", u64 + "x"}}}), phys.ErrMalformed, "KHO/LUO.blob-size", "blob-size", CheckClientSize},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
