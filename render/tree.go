@@ -253,7 +253,7 @@ func (p printer) luo(cn *node, m *State) {
 
 // file adds one file with its memfd payload and the problems inside it.
 func (p printer) file(n *node, m *State, f File) {
-	fn := n.add(fmt.Sprintf("file token %d  %s  data %s", f.Token, p.paint(Gen, f.Handler), p.addr(f.Data)))
+	fn := n.add(fmt.Sprintf("file token 0x%x  %s  data %s", f.Token, p.paint(Gen, f.Handler), p.addr(f.Data)))
 	if mf := f.Memfd; mf != nil {
 		line := fmt.Sprintf("memfd %s  size %s  pos %d", p.paint(Gen, mf.Generation), HumanSize(mf.Size), mf.Pos)
 		if mf.Seals != nil {

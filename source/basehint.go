@@ -24,7 +24,8 @@ const maxHintTries = 64
 // pointer inside the image and for which fits, given the image read at
 // that base, says the state reads cleanly. Bases that put a pointer on a
 // page starting like a client blob are tried first; at most maxHintTries
-// bases are tried and at most maxHintPages pages looked at.
+// bases are tried and at most maxHintPages pages looked at; pages in the
+// holes of a sparse image are known to be zeros without reading them.
 func (r *Raw) BaseHint(ptrs []uint64, fits func(phys.Memory) bool) (base uint64, ok bool) {
 	if len(ptrs) == 0 {
 		return 0, false
@@ -36,7 +37,21 @@ func (r *Raw) BaseHint(ptrs []uint64, fits func(phys.Memory) bool) (base uint64,
 	for _, blobsOnly := range []bool{true, false} {
 		for pg := uint64(0); pg < pages; pg += step {
 			off := pg * phys.PageSize
-			if _, err := r.f.ReadAt(head, int64(off)); err != nil || startsLikeBlob(head) != blobsOnly {
+			if d := r.holes.dataFrom(int64(off)); d != int64(off) {
+				// A hole: its page starts with zeros, like no blob.
+				if !blobsOnly {
+					clear(head)
+				} else if d < 0 {
+					break
+				} else {
+					next := (uint64(d) + phys.PageSize - 1) / phys.PageSize
+					pg = max(pg, (next+step-1)/step*step-step)
+					continue
+				}
+			} else if _, err := r.f.ReadAt(head, int64(off)); err != nil {
+				continue
+			}
+			if startsLikeBlob(head) != blobsOnly {
 				continue
 			}
 			for _, p := range ptrs {
@@ -63,7 +78,9 @@ func (r *Raw) BaseHint(ptrs []uint64, fits func(phys.Memory) bool) (base uint64,
 // At returns the image read as if its first byte were physical address
 // base; the file stays open as long as r.
 func (r *Raw) At(base uint64) phys.Memory {
-	return newSegMap(r.f, fmt.Sprintf("raw image %s at PA 0x%x", r.path, base), []fileSeg{{addr: base, size: uint64(r.size), off: 0}})
+	m := newSegMap(r.f, fmt.Sprintf("raw image %s at PA 0x%x", r.path, base), []fileSeg{{addr: base, size: uint64(r.size), off: 0}})
+	m.holes = r.holes
+	return m
 }
 
 // holdsAll reports whether every pointer lies inside the image read at

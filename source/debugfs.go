@@ -95,6 +95,12 @@ func exists(path string) bool {
 
 // explainDebugfs turns a failure to reach a debugfs directory into advice.
 func explainDebugfs(dir string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && filepath.Clean(pe.Path) == filepath.Clean(dir) {
+		err = pe.Err // dir is named below, once
+	} else if strings.HasPrefix(err.Error(), dir+":") {
+		return err
+	}
 	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) {
 		return fmt.Errorf("%s: permission denied: debugfs (and the kho blob files, mode 0400) needs root: %w", dir, err)
 	}
@@ -143,7 +149,7 @@ func (d *Debugfs) Close() error { return nil }
 func (d *Debugfs) Blobs() (*Blobs, error) {
 	b := &Blobs{Side: d.side, Origin: d.Describe(), RootAddr: phys.NoAddr}
 	var root *kho.Root
-	raw, err := readFileMax(filepath.Join(d.sideDir, "fdt"), maxBlobSize)
+	raw, err := readFileMax(filepath.Join(d.sideDir, "fdt"), MaxBlobSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if d.side == SideOut {
@@ -185,9 +191,9 @@ func (d *Debugfs) Blobs() (*Blobs, error) {
 			continue
 		}
 		name := e.Name()
-		raw, err := readFileMax(filepath.Join(subDir, name), maxBlobSize)
+		raw, err := readFileMax(filepath.Join(subDir, name), MaxBlobSize)
 		if err != nil {
-			b.warnf("sub_fdts/%s: %v", name, err)
+			b.warnf("%v", err) // the error names the file
 			continue
 		}
 		var size uint64

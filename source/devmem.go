@@ -76,6 +76,7 @@ func OpenDevMem(path, iomem string) (*DevMem, error) {
 
 // devmemOpenError explains why /dev/mem could not be opened.
 func devmemOpenError(path string, err error) error {
+	err = pathErr(err)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("open %s: no such device: the kernel is built without CONFIG_DEVMEM (or this is a container without it); use /proc/kcore or a kdump core: %w", path, err)

@@ -75,7 +75,7 @@ func FromSetupData(dir string) ([]RootRef, error) {
 		}
 		data, err := readFileMax(filepath.Join(sub, "data"), 4096)
 		if err != nil {
-			return out, fmt.Errorf("setup_data/%s (type 10): %w", e.Name(), err)
+			return out, fmt.Errorf("%w (setup_data type 10)", err) // the error names the file
 		}
 		d, err := kho.DecodeKhoData(data)
 		if err != nil {
@@ -244,6 +244,12 @@ type ScanOptions struct {
 	Unaligned bool
 	// Limit stops after this many roots (0: 16).
 	Limit int
+	// Progress, when set, is called as the scan advances: done of total
+	// bytes of memory covered (total is what Ranges hold, or MaxBytes
+	// when that is smaller). It is called after every chunk and every
+	// hole skipped, from the scanning goroutine; a CLI can drive a
+	// progress line on a terminal from it, throttled as it likes.
+	Progress func(done, total uint64)
 	// handoff, when set, sees every x86 setup_data entry of type
 	// SETUP_KEXEC_KHO met on the way (8-byte aligned), with its address.
 	handoff func(at uint64, d kho.KhoData)
@@ -253,6 +259,9 @@ type ScanOptions struct {
 // parses and whose root compatible starts with "kho-v". It reads m's
 // ranges in 1 MiB chunks through one reused buffer, so it never holds
 // more than a chunk and a candidate root, and checks ctx between chunks.
+// The holes of a sparse file (a raw image, a core) are skipped without
+// reading, as they read as zeros, where the file system tells them apart
+// (SEEK_DATA); elsewhere every byte is read.
 // Page-aligned roots are returned first, then unaligned ones, each in
 // address order. When MaxBytes stops it early, the roots found so far
 // come with an error wrapping phys.ErrLimit.
@@ -265,17 +274,39 @@ func Scan(ctx context.Context, m phys.Memory, opts ScanOptions) ([]RootRef, erro
 	if opts.Unaligned || opts.handoff != nil {
 		step = 8
 	}
+	seeker, _ := m.(dataSeeker)
+	ranges := m.Ranges()
+	var total uint64
+	for _, r := range ranges {
+		total = satAdd(total, r.Size)
+	}
+	if opts.MaxBytes > 0 {
+		total = min(total, opts.MaxBytes)
+	}
+	progress := func(done uint64) {
+		if opts.Progress != nil {
+			opts.Progress(min(done, total), total)
+		}
+	}
 	buf := make([]byte, chunkSize)
 	var found []RootRef
 	var scanned uint64
 	var readErr error
-	for _, r := range m.Ranges() {
+	for _, r := range ranges {
 		for a := alignUp(r.Start, step); a >= r.Start && a < r.End(); {
 			if err := ctx.Err(); err != nil {
 				return sortRefs(found), err
 			}
 			if opts.MaxBytes > 0 && scanned >= opts.MaxBytes {
 				return sortRefs(found), fmt.Errorf("scan: %w: stopped after %d bytes", phys.ErrLimit, scanned)
+			}
+			if seeker != nil {
+				if d := seeker.nextData(a, r.End()) &^ (step - 1); d > a {
+					scanned += d - a
+					a = d
+					progress(scanned)
+					continue
+				}
 			}
 			n := min(uint64(len(buf)), r.End()-a)
 			k, err := m.ReadAt(buf[:n], a)
@@ -291,7 +322,7 @@ func Scan(ctx context.Context, m phys.Memory, opts ScanOptions) ([]RootRef, erro
 				if binary.BigEndian.Uint32(buf[off:]) != fdt.Magic || (!opts.Unaligned && (a+off)%phys.PageSize != 0) {
 					continue
 				}
-				if ref, ok := checkRoot(m, a+off); ok {
+				if ref, ok := checkRootIn(m, a+off, buf[off:k]); ok {
 					found = append(found, ref)
 					if len(found) >= limit {
 						return sortRefs(found), nil
@@ -300,6 +331,7 @@ func Scan(ctx context.Context, m phys.Memory, opts ScanOptions) ([]RootRef, erro
 			}
 			scanned += n
 			a += n
+			progress(scanned)
 		}
 	}
 	if len(found) == 0 && readErr != nil {
@@ -340,6 +372,26 @@ func checkRoot(m phys.Memory, addr uint64) (RootRef, bool) {
 		return RootRef{}, false
 	}
 	return RootRef{Addr: addr, Via: "memory scan", Compatible: c}, true
+}
+
+// checkRootIn is checkRoot for a candidate whose first bytes are b (the
+// rest of a scan's chunk): a root that lies whole in b is checked there,
+// without reading or allocating it again.
+func checkRootIn(m phys.Memory, addr uint64, b []byte) (RootRef, bool) {
+	if len(b) >= 8 {
+		total := uint64(binary.BigEndian.Uint32(b[4:]))
+		if total < fdt.MinHeaderSize || total > maxRootSize {
+			return RootRef{}, false
+		}
+		if total <= uint64(len(b)) {
+			c, ok := rootCompatible(b[:total:total])
+			if !ok {
+				return RootRef{}, false
+			}
+			return RootRef{Addr: addr, Via: "memory scan", Compatible: c}, true
+		}
+	}
+	return checkRoot(m, addr)
 }
 
 // readFDTAt reads the FDT at addr, totalsize bytes, refusing one larger
@@ -395,13 +447,13 @@ func BlobsFromMemory(m phys.Memory, ref RootRef, side string) (*Blobs, error) {
 		s, _ := root.Subtree(st.Name)
 		var data []byte
 		if s.HasSize {
-			if s.Size > maxBlobSize {
-				b.warnf("client %q: blob-size %d is larger than %d; not read", s.Name, s.Size, maxBlobSize)
+			if s.Size > MaxBlobSize {
+				b.warnf("client %q: blob-size %d is larger than %d; not read", s.Name, s.Size, MaxBlobSize)
 				continue
 			}
 			data, err = phys.Read(m, s.Addr, s.Size, "KHO/"+s.Name)
 		} else {
-			data, err = readFDTAt(m, s.Addr, maxBlobSize)
+			data, err = readFDTAt(m, s.Addr, MaxBlobSize)
 		}
 		if err != nil {
 			b.warnf("client %q: %v", s.Name, err)
@@ -411,7 +463,7 @@ func BlobsFromMemory(m phys.Memory, ref RootRef, side string) (*Blobs, error) {
 	}
 	b.sortSubs()
 	if ref.ScratchAddr != 0 || ref.ScratchSize != 0 {
-		if ref.ScratchSize > maxBlobSize {
+		if ref.ScratchSize > MaxBlobSize {
 			b.warnf("scratch array of %d bytes is too large; not read", ref.ScratchSize)
 		} else if sc, err := kho.ReadScratch(m, kho.KhoData{ScratchAddr: ref.ScratchAddr, ScratchSize: ref.ScratchSize}); err != nil {
 			b.warnf("scratch: %v", err)

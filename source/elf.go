@@ -236,3 +236,32 @@ func (e *elfInfo) readNotes(r io.ReaderAt, p elfProg) ([]elfNote, error) {
 	}
 	return notes, nil
 }
+
+// hasNoteOwner reports whether the note records in b, which may be cut
+// short, include one whose owner name is owner. Records are read as
+// readNotes reads them; the scan stops at the first record that runs past
+// b.
+func (e *elfInfo) hasNoteOwner(b []byte, aln uint64, owner string) bool {
+	align := uint64(4)
+	if aln == 8 {
+		align = 8
+	}
+	up := func(x uint64) uint64 { return (x + align - 1) &^ (align - 1) }
+	for off := uint64(0); off <= uint64(len(b)) && uint64(len(b))-off >= 12; {
+		namesz := uint64(e.order.Uint32(b[off:]))
+		descsz := uint64(e.order.Uint32(b[off+4:]))
+		nameOff := off + 12
+		if namesz > uint64(len(b))-nameOff {
+			return false
+		}
+		if string(bytes.TrimRight(b[nameOff:nameOff+namesz], "\x00")) == owner {
+			return true
+		}
+		next := nameOff + up(namesz)
+		if next > uint64(len(b)) || descsz > uint64(len(b))-next {
+			return false
+		}
+		off = next + up(descsz)
+	}
+	return false
+}

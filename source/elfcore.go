@@ -15,9 +15,10 @@ const DefaultKcore = "/proc/kcore"
 
 // CoreOptions tunes OpenCore.
 type CoreOptions struct {
-	// AllowTruncated opens a core whose segments run past the end of the
-	// file (a partial copy): the missing bytes read as unresolved. By
-	// default such a file is refused.
+	// AllowTruncated is ignored: a core whose segments run past the end
+	// of the file always opens, with a warning (see Core.Warnings).
+	//
+	// Deprecated: truncated cores open without it.
 	AllowTruncated bool
 }
 
@@ -34,19 +35,25 @@ type CoreOptions struct {
 // second time) the lower-addressed one wins; the bytes are the same.
 type Core struct {
 	*segMap
-	f       *os.File
-	path    string
-	info    *elfInfo
-	kcore   bool
-	skipped int    // PT_LOADs without a usable p_paddr
-	bss     uint64 // bytes of p_memsz past p_filesz, reported unresolved
-	trunc   string // set when AllowTruncated trimmed a segment
+	f        *os.File
+	path     string
+	info     *elfInfo
+	kcore    bool
+	size     int64  // the file's size, -1 for kcore
+	skipped  int    // PT_LOADs without a usable p_paddr
+	bss      uint64 // bytes of p_memsz past p_filesz, reported unresolved
+	missing  uint64 // bytes of PT_LOAD p_filesz past the end of the file
+	memTotal uint64 // bytes of PT_LOAD p_filesz with a usable p_paddr
+	warnings []string
 }
 
 // OpenCore opens an ELF core file (ET_CORE, ELF32 or ELF64, either byte
-// order). A file whose segments run past its end is refused with
-// "ELF core truncated: segment N ends at X, file is Y bytes" unless
-// opts.AllowTruncated is set.
+// order). A core cut short (a copy interrupted by a full disk, say) opens
+// as long as its ELF header and program headers are whole: the segments,
+// or the parts of segments, the file holds read normally, the rest is
+// unresolved, and Warnings says how much is missing. A file cut inside
+// its headers fails with "ELF core truncated: ...". makedumpfile's
+// kdump-compressed and flattened formats are named, with what to do.
 func OpenCore(path string, opts CoreOptions) (*Core, error) {
 	return openCore(path, false, opts)
 }
@@ -59,7 +66,7 @@ func OpenKcore(path string) (*Core, error) {
 	if path == "" {
 		path = DefaultKcore
 	}
-	return openCore(path, true, CoreOptions{AllowTruncated: true})
+	return openCore(path, true, CoreOptions{})
 }
 
 func openCore(path string, kcore bool, opts CoreOptions) (*Core, error) {
@@ -72,7 +79,7 @@ func openCore(path string, kcore bool, opts CoreOptions) (*Core, error) {
 		if kcore {
 			return nil, kcoreOpenError(path, err)
 		}
-		return nil, fmt.Errorf("open ELF core: %w", err)
+		return nil, fmt.Errorf("open ELF core %s: %w", path, pathErr(err))
 	}
 	c, err := newCore(f, path, label, kcore, opts)
 	if err != nil {
@@ -82,18 +89,31 @@ func openCore(path string, kcore bool, opts CoreOptions) (*Core, error) {
 	return c, nil
 }
 
-// kcoreOpenError explains why /proc/kcore could not be opened.
+// kcoreOpenError explains why /proc/kcore could not be opened, in words
+// that already say what the system error says (it is kept for errors.Is,
+// not printed twice).
 func kcoreOpenError(path string, err error) error {
+	err = pathErr(err)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("open %s: no such file: the kernel is built without CONFIG_PROC_KCORE (or /proc is not mounted); use a kdump core or a VM dump instead: %w", path, err)
+		return explained{fmt.Sprintf("open %s: no such file: the kernel is built without CONFIG_PROC_KCORE (or /proc is not mounted); use a kdump core or a VM dump instead", path), err}
 	case errors.Is(err, syscall.EPERM):
-		return fmt.Errorf("open %s: operation not permitted: reading kcore needs CAP_SYS_RAWIO, and kernel lockdown (confidentiality mode) blocks it even for root: %w", path, err)
+		return explained{fmt.Sprintf("open %s: operation not permitted: reading kcore needs CAP_SYS_RAWIO, and kernel lockdown (confidentiality mode) blocks it even for root", path), err}
 	case errors.Is(err, syscall.EACCES):
-		return fmt.Errorf("open %s: permission denied: run as root (kcore is mode 0400 and needs CAP_SYS_RAWIO): %w", path, err)
+		return explained{fmt.Sprintf("open %s: permission denied: run as root (kcore is mode 0400 and needs CAP_SYS_RAWIO)", path), err}
 	}
 	return fmt.Errorf("open %s: %w", path, err)
 }
+
+// explained is an error whose message explains err in full: err stays
+// reachable through errors.Is and errors.As without being repeated.
+type explained struct {
+	msg string
+	err error
+}
+
+func (e explained) Error() string { return e.msg }
+func (e explained) Unwrap() error { return e.err }
 
 func newCore(f *os.File, path, label string, kcore bool, opts CoreOptions) (*Core, error) {
 	st, err := f.Stat()
@@ -107,6 +127,9 @@ func newCore(f *os.File, path, label string, kcore bool, opts CoreOptions) (*Cor
 	if kcore {
 		size = -1 // /proc/kcore's size is nominal; reads decide
 	}
+	if err := foreignFormat(path, peekHead(f, make([]byte, 16)), f); err != nil {
+		return nil, err
+	}
 	info, err := parseELF(f, size, label)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -114,12 +137,7 @@ func newCore(f *os.File, path, label string, kcore bool, opts CoreOptions) (*Cor
 	if info.typ != elf.ET_CORE {
 		return nil, fmt.Errorf("%s: ELF type is %v, not ET_CORE: not a memory dump", path, info.typ)
 	}
-	c := &Core{f: f, path: path, info: info, kcore: kcore}
-	if size >= 0 && !opts.AllowTruncated {
-		if err := info.checkSegments(size, label); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-	}
+	c := &Core{f: f, path: path, info: info, kcore: kcore, size: size}
 	if kcore {
 		zeros := 0
 		for _, p := range info.progs {
@@ -131,8 +149,12 @@ func newCore(f *os.File, path, label string, kcore bool, opts CoreOptions) (*Cor
 			return nil, fmt.Errorf("%s: %d segments claim physical address 0: this kcore predates physical addresses in p_paddr (Linux 4.11), so it cannot be used for physical reads", path, zeros)
 		}
 	}
-	var segs []fileSeg
+	var segs, lost []fileSeg
+	notesCut := uint64(0)
 	for _, p := range info.progs {
+		if p.typ == elf.PT_NOTE && size >= 0 && p.off+p.filesz > uint64(size) && p.off+p.filesz >= p.off {
+			notesCut = max(notesCut, p.off+p.filesz)
+		}
 		if p.typ != elf.PT_LOAD {
 			continue
 		}
@@ -141,38 +163,75 @@ func newCore(f *os.File, path, label string, kcore bool, opts CoreOptions) (*Cor
 			continue
 		}
 		if p.memsz > p.filesz {
-			c.bss += p.memsz - p.filesz
+			c.bss = satAdd(c.bss, p.memsz-p.filesz)
 		}
+		c.memTotal = satAdd(c.memTotal, p.filesz)
 		s := fileSeg{addr: p.paddr, size: p.filesz, off: int64(p.off), index: p.index}
 		if size >= 0 && p.off+p.filesz > uint64(size) {
 			keep := uint64(0)
 			if p.off < uint64(size) {
 				keep = uint64(size) - p.off
 			}
-			c.trunc = fmt.Sprintf("truncated file: segment %d ends at %d, file is %d bytes", p.index, p.off+p.filesz, size)
+			c.missing = satAdd(c.missing, p.filesz-keep)
+			lost = append(lost, fileSeg{addr: p.paddr + keep, size: p.filesz - keep, off: s.off + int64(keep), index: p.index})
 			s.size = keep
 		}
 		segs = append(segs, s)
 	}
+	switch {
+	case c.missing > 0:
+		c.warnings = append(c.warnings, fmt.Sprintf("%s is truncated: %s of %s of memory segments are missing (file ends at byte %d)",
+			path, sizeText(c.missing), sizeText(c.memTotal), size))
+	case notesCut > 0:
+		c.warnings = append(c.warnings, fmt.Sprintf("%s is truncated: its notes end at byte %d, the file at byte %d", path, notesCut, size))
+	}
 	c.segMap = newSegMap(f, label+" "+path, segs)
+	if len(lost) > 0 {
+		c.segMap.setLost(lost, size)
+	}
+	if !kcore {
+		c.segMap.holes = newHoleFinder(f)
+	}
 	return c, nil
 }
+
+// satAdd adds without wrapping: hostile headers may claim sizes whose sum
+// overflows.
+func satAdd(a, b uint64) uint64 {
+	if a+b < a {
+		return math.MaxUint64
+	}
+	return a + b
+}
+
+// Warnings says what is wrong with the core that did not stop it from
+// opening, one sentence each: a file cut short names how much of its
+// memory segments is missing.
+func (c *Core) Warnings() []string { return c.warnings }
 
 // hasLuoinspectNote reports whether the core carries a LUOINSPECT note,
 // that is, whether it is a luoinspect snapshot.
 func (c *Core) hasLuoinspectNote() bool {
+	var buf []byte // one buffer for every note segment
 	for _, p := range c.info.progs {
-		if p.typ != elf.PT_NOTE || p.filesz > 1<<20 {
+		if p.typ != elf.PT_NOTE || p.off > math.MaxInt64 {
 			continue
 		}
-		notes, err := c.info.readNotes(c.f, p)
-		if err != nil {
-			continue
-		}
-		for _, n := range notes {
-			if n.name == NoteOwner {
-				return true
+		// The metadata note comes first: 1 MiB of the segment, or what
+		// a cut file holds of it, is enough to find it.
+		n := min(p.filesz, 1<<20)
+		if c.size >= 0 {
+			if p.off >= uint64(c.size) {
+				continue
 			}
+			n = min(n, uint64(c.size)-p.off)
+		}
+		if uint64(cap(buf)) < n {
+			buf = make([]byte, n)
+		}
+		k, _ := c.f.ReadAt(buf[:n], int64(p.off))
+		if c.info.hasNoteOwner(buf[:k], p.aln, NoteOwner) {
+			return true
 		}
 	}
 	return false
@@ -204,8 +263,8 @@ func (c *Core) Describe() string {
 	if c.bss > 0 {
 		d += fmt.Sprintf(", %d bytes of p_memsz beyond p_filesz unresolved", c.bss)
 	}
-	if c.trunc != "" {
-		d += ", " + c.trunc
+	if c.missing > 0 {
+		d += fmt.Sprintf(", truncated: %s of %s missing", sizeText(c.missing), sizeText(c.memTotal))
 	}
 	return d
 }

@@ -195,27 +195,65 @@ func TestCoreELF32BigEndian(t *testing.T) {
 }
 
 func TestCoreTruncated(t *testing.T) {
-	full := buildCore(t, []coreSeg{{paddr: 0x1000, data: pattern(0x1000, 1)}, {paddr: 0x4000, data: pattern(0x1000, 2)}})
-	cut := full[:len(full)-0x800]
-	path := writeTemp(t, cut)
-	_, err := OpenCore(path, CoreOptions{})
-	if err == nil || !strings.Contains(err.Error(), "ELF core truncated: segment 1 ends at") {
-		t.Fatalf("err = %v", err)
-	}
-	s, err := OpenCore(path, CoreOptions{AllowTruncated: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	want := []phys.Range{{Start: 0x1000, Size: 0x1000}, {Start: 0x4000, Size: 0x800}}
-	if !equalRanges(s.Ranges(), want) {
-		t.Errorf("ranges %v", s.Ranges())
-	}
-	if _, err := s.ReadAt(make([]byte, 0x10), 0x47f8); !errors.Is(err, phys.ErrUnresolved) {
-		t.Errorf("read past the cut: %v", err)
-	}
-	if !strings.Contains(s.Describe(), "truncated file") {
-		t.Errorf("Describe = %q", s.Describe())
+	note := make([]byte, 24)
+	full := buildCore(t, []coreSeg{{typ: elf.PT_NOTE, data: note}, {paddr: 0x1000, data: pattern(0x1000, 1)}, {paddr: 0x4000, data: pattern(0x1000, 2)}})
+	// Layout: headers (64 + 3*56 = 232), note at 240, segment 1 at 272,
+	// segment 2 at 4368; the file ends at 8464.
+	const seg2 = 272 + 0x1000
+	for _, tc := range []struct {
+		name    string
+		size    int
+		ranges  []phys.Range
+		warning string // "" for none
+		lost    uint64 // an address whose read must say it is past the end
+	}{
+		{"whole", len(full), []phys.Range{{Start: 0x1000, Size: 0x1000}, {Start: 0x4000, Size: 0x1000}}, "", 0},
+		{"inside the last segment", len(full) - 0x800, []phys.Range{{Start: 0x1000, Size: 0x1000}, {Start: 0x4000, Size: 0x800}},
+			"core is truncated: 2 KiB of 8 KiB of memory segments are missing (file ends at byte 6416)", 0x47f8},
+		{"before the last segment", seg2, []phys.Range{{Start: 0x1000, Size: 0x1000}},
+			"core is truncated: 4 KiB of 8 KiB of memory segments are missing (file ends at byte 4368)", 0x4000},
+		{"inside the first segment", 272 + 0x400, []phys.Range{{Start: 0x1000, Size: 0x400}},
+			"core is truncated: 7 KiB of 8 KiB of memory segments are missing (file ends at byte 1296)", 0x1400},
+		{"inside the notes", 250, nil,
+			"core is truncated: 8 KiB of 8 KiB of memory segments are missing (file ends at byte 250)", 0x1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "core")
+			writeFile(t, path, full[:tc.size])
+			s, err := OpenCore(path, CoreOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if !equalRanges(s.Ranges(), tc.ranges) {
+				t.Errorf("ranges %v, want %v", s.Ranges(), tc.ranges)
+			}
+			for _, r := range tc.ranges {
+				got := make([]byte, r.Size)
+				if _, err := s.ReadAt(got, r.Start); err != nil {
+					t.Errorf("read of %v: %v", r, err)
+				}
+			}
+			w := s.Warnings()
+			switch {
+			case tc.warning == "" && len(w) != 0:
+				t.Errorf("warnings %q", w)
+			case tc.warning != "" && (len(w) != 1 || w[0] != filepath.Join(filepath.Dir(path), tc.warning)):
+				t.Errorf("warnings %q, want %q", w, tc.warning)
+			}
+			if got := Warnings(s); len(got) != len(w) {
+				t.Errorf("Warnings(s) = %q", got)
+			}
+			if tc.lost != 0 {
+				_, err := s.ReadAt(make([]byte, 0x10), tc.lost)
+				if !errors.Is(err, phys.ErrUnresolved) || !strings.Contains(err.Error(), "past the end of the truncated file") {
+					t.Errorf("read past the cut: %v", err)
+				}
+				if !strings.Contains(s.Describe(), "truncated:") {
+					t.Errorf("Describe = %q", s.Describe())
+				}
+			}
+		})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
@@ -26,7 +27,8 @@ func fuzzSnapshotSeed(t testing.TB, withRanges bool) []byte {
 	if withRanges {
 		caps = []Capture{{Addr: 0x1000, Data: pattern(16, 1)}, {Addr: 0x1010, Data: pattern(8, 2)}}
 	}
-	if err := WriteSnapshot(context.Background(), path, Metadata{Arch: "x86_64", Source: "seed"}, blobs, caps); err != nil {
+	meta := Metadata{Arch: "x86_64", Source: "seed", Time: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
+	if err := WriteSnapshot(context.Background(), path, meta, blobs, caps); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)
@@ -92,22 +94,26 @@ func FuzzOpenSnapshot(f *testing.F) {
 	f.Add(seed[:len(seed)-3])
 	f.Add(fuzzSnapshotSeed(f, false))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := OpenSnapshot(fuzzFile(t, data))
-		if err != nil {
-			return
-		}
-		defer s.Close()
-		checkMemory(t, s)
-		_ = s.Describe()
-		if b, err := s.Blobs(); err == nil {
-			for _, sub := range b.Subs {
-				if got, ok := b.Sub(sub.Name); !ok || len(got) != len(sub.Data) {
-					t.Fatalf("Sub(%q) inconsistent", sub.Name)
-				}
+		p := fuzzFile(t, data)
+		boundedAlloc(t, len(data), func() {
+			s, err := OpenSnapshot(p)
+			if err != nil {
+				return
 			}
-		} else if !errors.Is(err, ErrNoBlobs) {
-			t.Fatalf("Blobs: %v", err)
-		}
+			defer s.Close()
+			checkMemory(t, s)
+			scanSource(t, s)
+			_ = s.Describe()
+			if b, err := s.Blobs(); err == nil {
+				for _, sub := range b.Subs {
+					if got, ok := b.Sub(sub.Name); !ok || len(got) != len(sub.Data) {
+						t.Fatalf("Sub(%q) inconsistent", sub.Name)
+					}
+				}
+			} else if !errors.Is(err, ErrNoBlobs) {
+				t.Fatalf("Blobs: %v", err)
+			}
+		})
 	})
 }
 
@@ -123,29 +129,39 @@ func FuzzELFCore(f *testing.F) {
 	f.Add(fuzzSnapshotSeed(f, false))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := fuzzFile(t, data)
-		for _, open := range []func() (*Core, error){
-			func() (*Core, error) { return OpenCore(p, CoreOptions{}) },
-			func() (*Core, error) { return OpenCore(p, CoreOptions{AllowTruncated: true}) },
-			func() (*Core, error) { return OpenKcore(p) },
-		} {
-			c, err := open()
-			if err != nil {
-				continue
-			}
-			_ = c.Describe()
-			_ = c.hasLuoinspectNote()
-			if c.kcore || c.trunc != "" {
-				// Segments may lie past the end of the file: reads may
-				// fail, but only as unresolved.
-				for _, r := range c.Ranges() {
-					if _, err := c.ReadAt(make([]byte, min(r.Size, 16)), r.Start); err != nil && !errors.Is(err, phys.ErrUnresolved) {
-						t.Fatalf("read: %v", err)
+		boundedAlloc(t, len(data), func() {
+			for _, open := range []func() (*Core, error){
+				func() (*Core, error) { return OpenCore(p, CoreOptions{}) },
+				func() (*Core, error) { return OpenKcore(p) },
+			} {
+				c, err := open()
+				if err != nil {
+					continue
+				}
+				_ = c.Describe()
+				_ = c.hasLuoinspectNote()
+				if c.kcore {
+					// Segments may lie past the end of the file: reads
+					// may fail, but only as unresolved.
+					for _, r := range c.Ranges() {
+						if _, err := c.ReadAt(make([]byte, min(r.Size, 16)), r.Start); err != nil && !errors.Is(err, phys.ErrUnresolved) {
+							t.Fatalf("read: %v", err)
+						}
+					}
+				} else {
+					// A cut core maps only what the file holds.
+					checkMemory(t, c)
+					if c.missing > 0 && len(c.Warnings()) == 0 {
+						t.Fatalf("missing %d bytes, warnings %q", c.missing, c.Warnings())
 					}
 				}
-			} else {
-				checkMemory(t, c)
+				scanSource(t, c)
+				c.Close()
 			}
-			c.Close()
-		}
+			if s, err := Open(p); err == nil {
+				_ = Warnings(s)
+				s.Close()
+			}
+		})
 	})
 }

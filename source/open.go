@@ -2,7 +2,6 @@ package source
 
 import (
 	"bytes"
-	"debug/elf"
 	"errors"
 	"fmt"
 	"os"
@@ -27,9 +26,14 @@ import (
 //	                  BASE (0x… hex or decimal)
 //	snapshot:FILE     a luoinspect snapshot
 //	blob:FILE         one blob file
-//	PATH              detected: a directory is debugfs; an ELF file is a
+//	-                 standard input, as a blob file
+//	PATH              detected by content, without reading the whole
+//	                  file: a directory is debugfs; an ELF file is a
 //	                  snapshot when it has a LUOINSPECT note, else a core;
 //	                  a file starting with the FDT magic is a blob file
+//	                  (FIFOs and pipes such as <(cat fdt) too); makedumpfile's
+//	                  kdump-compressed and flattened formats are named and
+//	                  refused with what to do
 func Open(spec string) (Source, error) {
 	kind, arg, _ := strings.Cut(spec, ":")
 	switch kind {
@@ -76,45 +80,6 @@ func Open(spec string) (Source, error) {
 		return OpenRaw(arg[:i], base)
 	}
 	return openPath(spec)
-}
-
-// openPath detects what a plain path holds.
-func openPath(path string) (Source, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("source %q: not a known spec (live, debugfs:, kcore, devmem, core:, raw:, snapshot:, blob:) and not a path: %w", path, err)
-	}
-	if st.IsDir() {
-		return OpenDebugfs(path, "")
-	}
-	f, err := openRO(path)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	var head [4]byte
-	n, _ := f.ReadAt(head[:], 0)
-	f.Close()
-	switch {
-	case n == 4 && bytes.Equal(head[:], []byte(elf.ELFMAG)):
-		c, err := OpenCore(path, CoreOptions{})
-		if err != nil {
-			// A damaged snapshot should say so in snapshot terms.
-			if s, serr := OpenSnapshot(path); serr == nil {
-				return s, nil
-			} else if strings.Contains(serr.Error(), "snapshot truncated") {
-				return nil, serr
-			}
-			return nil, err
-		}
-		if c.hasLuoinspectNote() {
-			c.Close()
-			return OpenSnapshot(path)
-		}
-		return c, nil
-	case n == 4 && isFDT(head[:]):
-		return OpenBlobFile(path)
-	}
-	return nil, fmt.Errorf("%s: not a directory, an ELF core or an FDT blob; for a raw memory image say raw:%s@BASE", path, path)
 }
 
 // OpenLive opens the running system: the kho debugfs blobs of side ("" to
@@ -191,7 +156,7 @@ func addHandoff(b *Blobs, m phys.Memory, setupData, deviceTree string) {
 			}
 		}
 		b.RootAddr, b.RootMapped = ref.Addr, ref.Size
-		if b.Scratch == nil && ref.ScratchSize > 0 && ref.ScratchSize <= maxBlobSize {
+		if b.Scratch == nil && ref.ScratchSize > 0 && ref.ScratchSize <= MaxBlobSize {
 			sc, err := kho.ReadScratch(m, kho.KhoData{ScratchAddr: ref.ScratchAddr, ScratchSize: ref.ScratchSize})
 			if err != nil {
 				b.warnf("scratch array from %s: %v", ref.Via, err)

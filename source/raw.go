@@ -2,6 +2,7 @@ package source
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,10 +22,12 @@ type Raw struct {
 }
 
 // OpenRaw opens a raw image whose first byte is physical address base.
+// Scans of it skip the holes of a sparse file (SEEK_DATA), so a mostly
+// empty image of many gigabytes scans in the time its data takes.
 func OpenRaw(path string, base uint64) (*Raw, error) {
 	f, err := openRO(path)
 	if err != nil {
-		return nil, fmt.Errorf("open raw image: %w", err)
+		return nil, fmt.Errorf("open raw image %s: %w", path, pathErr(err))
 	}
 	st, err := f.Stat()
 	if err != nil {
@@ -42,6 +45,7 @@ func OpenRaw(path string, base uint64) (*Raw, error) {
 	}
 	what := fmt.Sprintf("raw image %s", path)
 	m := newSegMap(f, what, []fileSeg{{addr: base, size: uint64(size), off: 0}})
+	m.holes = newHoleFinder(f)
 	return &Raw{segMap: m, f: f, path: path, base: base, size: size}, nil
 }
 
@@ -66,28 +70,38 @@ type BlobFile struct {
 	blobs *Blobs
 }
 
-// maxBlobSize bounds every blob this package reads from a file.
-const maxBlobSize = 64 << 20
-
-// OpenBlobFile reads a blob file. An FDT whose root compatible starts
-// with "kho-v" becomes the KHO root; any other file becomes a client blob
-// named after the file. An FDT is cut to its header's totalsize.
+// OpenBlobFile reads a blob file ("-" is standard input; FIFOs and pipes
+// such as /dev/fd/N work too). An FDT is read up to its header's
+// totalsize, at most MaxBlobSize; a file cut short of it is kept with a
+// warning. Any other file (a raw struct luo_ser, say) is read whole, at
+// most MaxBlobSize bytes. An FDT whose root compatible starts with "kho-v"
+// becomes the KHO root; anything else becomes a client blob named after
+// the file.
 func OpenBlobFile(path string) (*BlobFile, error) {
-	b, err := readFileMax(path, maxBlobSize)
-	if err != nil {
-		return nil, fmt.Errorf("open blob file: %w", err)
+	name, data, err := readBlobInput(path, true)
+	if name == "" {
+		return nil, err
 	}
-	bl := &Blobs{Origin: "blob file " + path, RootAddr: phys.NoAddr}
-	data, warn := trimBlob(b, 0, false)
-	if warn != "" {
-		bl.warnf("%s: %s", path, warn)
+	return newBlobFile(name, data, err)
+}
+
+// newBlobFile makes the source of a blob read from the file name; err is
+// the read's error, of which a *TruncatedError becomes a warning.
+func newBlobFile(name string, data []byte, err error) (*BlobFile, error) {
+	bl := &Blobs{Origin: "blob file " + name, RootAddr: phys.NoAddr}
+	var te *TruncatedError
+	switch {
+	case errors.As(err, &te):
+		bl.warnf("%v", err)
+	case err != nil:
+		return nil, err
 	}
 	if isKHORoot(data) {
 		bl.Root = data
 	} else {
-		bl.Subs = []Blob{{Name: filepath.Base(path), Data: data}}
+		bl.Subs = []Blob{{Name: filepath.Base(name), Data: data}}
 	}
-	return &BlobFile{noMemory: noMemory{"blob file " + path}, path: path, blobs: bl}, nil
+	return &BlobFile{noMemory: noMemory{"blob file " + name}, path: name, blobs: bl}, nil
 }
 
 // Blobs returns the file's blob.

@@ -24,6 +24,58 @@ type segMap struct {
 	r    io.ReaderAt
 	what string
 	segs []fileSeg
+	// lost are the parts of segments past the end of a truncated file,
+	// sorted and disjoint, and fileEnd the file's size, for messages.
+	lost    []fileSeg
+	fileEnd int64
+	// holes, when set, finds the holes of a sparse file so that scans
+	// skip them (see nextData).
+	holes *holeFinder
+}
+
+// setLost records the parts of segments a truncated file of size bytes
+// does not hold, so that reads of them say so.
+func (m *segMap) setLost(lost []fileSeg, size int64) {
+	m.lost = newSegMap(nil, "", lost).segs
+	m.fileEnd = size
+}
+
+// lostAt returns the lost part holding addr.
+func (m *segMap) lostAt(addr uint64) (fileSeg, bool) {
+	i := sort.Search(len(m.lost), func(i int) bool { return m.lost[i].end() > addr })
+	if i < len(m.lost) && m.lost[i].addr <= addr {
+		return m.lost[i], true
+	}
+	return fileSeg{}, false
+}
+
+// nextData returns the first address in [addr, end] that may hold a
+// nonzero byte: addr itself, unless addr lies in a hole of a sparse file
+// (which reads as zeros), and at most the end of addr's segment.
+func (m *segMap) nextData(addr, end uint64) uint64 {
+	if m.holes == nil {
+		return addr
+	}
+	i := m.find(addr)
+	if i < 0 {
+		return addr
+	}
+	s := m.segs[i]
+	limit := min(end, s.end())
+	if limit <= addr {
+		return addr
+	}
+	off := s.off + int64(addr-s.addr)
+	d := m.holes.dataFrom(off)
+	switch {
+	case d < 0:
+		return limit
+	case d <= off:
+		return addr
+	case uint64(d-off) >= limit-addr:
+		return limit
+	}
+	return addr + uint64(d-off)
 }
 
 // newSegMap sorts segs by address and trims overlaps: where segments
@@ -113,6 +165,10 @@ func (m *segMap) ReadAt(p []byte, addr uint64) (int, error) {
 		}
 		i := m.find(a)
 		if i < 0 {
+			if l, ok := m.lostAt(a); ok {
+				return done, fmt.Errorf("%w: PA 0x%x is in segment %d of %s, at file offset %d, past the end of the truncated file (%d bytes)",
+					phys.ErrUnresolved, a, l.index, m.what, l.off+int64(a-l.addr), m.fileEnd)
+			}
 			return done, unresolved(m.what, a, len(p)-done)
 		}
 		s := m.segs[i]

@@ -406,7 +406,7 @@ type Snapshot struct {
 func OpenSnapshot(path string) (*Snapshot, error) {
 	f, err := openRO(path)
 	if err != nil {
-		return nil, fmt.Errorf("open snapshot: %w", err)
+		return nil, fmt.Errorf("open snapshot %s: %w", path, pathErr(err))
 	}
 	s, err := readSnapshot(f, path)
 	if err != nil {
@@ -437,6 +437,17 @@ func readSnapshot(f *os.File, path string) (*Snapshot, error) {
 	}
 	if err := e.checkSegments(size, "snapshot"); err != nil {
 		return nil, err
+	}
+	// Note segments are read whole: together they must fit in the file
+	// once, so that overlapping ones cannot multiply what is read.
+	var noteBytes uint64
+	for _, p := range e.progs {
+		if p.typ == elf.PT_NOTE {
+			noteBytes = satAdd(noteBytes, p.filesz)
+		}
+	}
+	if noteBytes > uint64(size) {
+		return nil, fmt.Errorf("note segments take %d bytes, more than the file's %d: they overlap", noteBytes, size)
 	}
 	s := &Snapshot{f: f, path: path}
 	var metaSeen bool
@@ -518,6 +529,7 @@ func readSnapshot(f *os.File, path string) (*Snapshot, error) {
 		return nil, errors.New("blob notes present but the metadata says there are no blobs")
 	}
 	s.segMap = newSegMap(f, "snapshot "+path, segs)
+	s.segMap.holes = newHoleFinder(f)
 	return s, nil
 }
 

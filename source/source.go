@@ -3,7 +3,7 @@ package source
 import (
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"syscall"
@@ -122,21 +122,19 @@ func openRO(path string) (*os.File, error) {
 	return f, nil
 }
 
-// readFileMax reads a whole file of at most max bytes.
+// readFileMax reads a whole file of at most max bytes (see ReadAny).
 func readFileMax(path string, max int64) ([]byte, error) {
-	f, err := openRO(path)
-	if err != nil {
-		return nil, err
+	return ReadAny(path, max)
+}
+
+// pathErr strips the *fs.PathError around err, whose message repeats the
+// operation and the path, for a message that names the file itself.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
-	}
-	return b, nil
+	return err
 }
 
 // unresolved is the error for n bytes at addr that a source does not hold.
@@ -177,3 +175,40 @@ func (c *combined) Describe() string {
 
 // Close closes both sources.
 func (c *combined) Close() error { return errors.Join(c.blobs.Close(), c.mem.Close()) }
+
+// Warnings are both sources' warnings.
+func (c *combined) Warnings() []string {
+	return append(Warnings(c.blobs), Warnings(c.mem)...)
+}
+
+// nextData asks the memory source where its data lies.
+func (c *combined) nextData(addr, end uint64) uint64 {
+	if d, ok := c.mem.(dataSeeker); ok {
+		return d.nextData(addr, end)
+	}
+	return addr
+}
+
+// Warner is implemented by sources that opened despite a problem, such as
+// an ELF core cut short ([Core.Warnings]).
+type Warner interface {
+	// Warnings says what is wrong, one sentence each, naming the file.
+	Warnings() []string
+}
+
+// Warnings returns what is wrong with s that did not stop it from opening
+// (nil when nothing is, or s does not say): one sentence each, for a CLI
+// to print as warnings.
+func Warnings(s Source) []string {
+	if w, ok := s.(Warner); ok {
+		return slices.Clone(w.Warnings())
+	}
+	return nil
+}
+
+// dataSeeker is memory that knows where the holes of its sparse file are.
+type dataSeeker interface {
+	// nextData returns the first address in [addr, end] that may hold a
+	// nonzero byte; see segMap.nextData.
+	nextData(addr, end uint64) uint64
+}

@@ -86,12 +86,25 @@ const maxSurvey = 64
 //   - without a handoff, the root with the highest kexec count (the only
 //     one, usually) is chosen and the others are older.
 func Survey(ctx context.Context, m phys.Memory) (*RootSurvey, error) {
+	return SurveyWith(ctx, m, SurveyOptions{})
+}
+
+// SurveyOptions tunes SurveyWith.
+type SurveyOptions struct {
+	// Progress, when set, follows the scan of memory (see
+	// ScanOptions.Progress): done of total bytes covered.
+	Progress func(done, total uint64)
+}
+
+// SurveyWith is Survey with options, such as a progress hook for a long
+// scan.
+func SurveyWith(ctx context.Context, m phys.Memory, opts SurveyOptions) (*RootSurvey, error) {
 	type handoff struct {
 		at uint64
 		d  kho.KhoData
 	}
 	handoffs := map[uint64]handoff{}
-	refs, err := Scan(ctx, m, ScanOptions{Unaligned: true, Limit: maxSurvey, handoff: func(at uint64, d kho.KhoData) {
+	refs, err := Scan(ctx, m, ScanOptions{Unaligned: true, Limit: maxSurvey, Progress: opts.Progress, handoff: func(at uint64, d kho.KhoData) {
 		if _, seen := handoffs[d.FDTAddr]; !seen && len(handoffs) < maxSurvey {
 			handoffs[d.FDTAddr] = handoff{at, d}
 		}
@@ -160,7 +173,7 @@ func kexecCount(m phys.Memory, root []byte) (uint32, bool) {
 		return 0, false
 	}
 	sub, ok := r.Subtree("kexec-metadata")
-	if !ok || !sub.HasSize || sub.Size > maxBlobSize {
+	if !ok || !sub.HasSize || sub.Size > MaxBlobSize {
 		return 0, false
 	}
 	b, err := phys.Read(m, sub.Addr, sub.Size, "KHO/kexec-metadata")

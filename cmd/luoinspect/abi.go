@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -30,7 +31,10 @@ func newABICmd(s *streams) *cobra.Command {
 	return c
 }
 
-// loadABISource resolves a SOURCE argument to a snapshot.
+// loadABISource resolves a SOURCE argument to a snapshot. A generation
+// combination that does not hold together is a usage error; an argument
+// that names no file, directory or generation is an input that cannot be
+// read (exit 1), as a missing path is for every command.
 func loadABISource(arg string) (*schema.Snapshot, error) {
 	st, statErr := os.Stat(arg)
 	switch {
@@ -68,11 +72,13 @@ func loadABISource(arg string) (*schema.Snapshot, error) {
 			return nil, usageError{err}
 		}
 		return snap, nil
+	case !errors.Is(statErr, fs.ErrNotExist):
+		return nil, statErr
 	}
-	return nil, usageError{fmt.Errorf("%q is not a file, a directory or a generation tag", arg)}
+	return nil, fmt.Errorf("%q is not a file, a directory or a generation tag (see 'luoinspect abi list')", arg)
 }
 
-// warn prints a snapshot's build warnings on stderr.
+// warnSnapshot prints a snapshot's build warnings on stderr.
 func (s *streams) warnSnapshot(snap *schema.Snapshot) {
 	for _, w := range snap.Warnings {
 		fmt.Fprintf(s.Err, "luoinspect: warning: %s: %s\n", snap.Source, w)

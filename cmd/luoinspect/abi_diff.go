@@ -18,9 +18,7 @@ func newABIDiffCmd(s *streams) *cobra.Command {
 			"kernel tree, vmlinux/BTF file or schema JSON) and classifies every\n" +
 			"difference as breaking, compatible or info. A breaking layout change made\n" +
 			"while the compatible string that versions it stayed the same is reported\n" +
-			"as \"layout changed but compatible string unchanged\".\n" +
-			"Exit status: 0 no differences (or info only), 4 differences, 16 a layout\n" +
-			"changed without a compatible bump, 20 both.",
+			"as \"layout changed but compatible string unchanged\".",
 		Example: "  luoinspect abi diff L-v5 L-v6\n" +
 			"  luoinspect abi diff baseline.json ~/linux -o json",
 		Args: exactArgs(2),

@@ -121,7 +121,7 @@ func showStruct(w io.Writer, st *schema.Struct) {
 	if st.Packed {
 		packed = ", packed"
 	}
-	fmt.Fprintf(w, "  struct %s (%d bytes%s)\n", st.Name, st.Size, packed)
+	fmt.Fprintf(w, "  struct %s (%s%s)\n", st.Name, plural(st.Size, "byte"), packed)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, f := range st.Fields {
 		where := fmt.Sprintf("@%d", f.Offset)

@@ -6,8 +6,6 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/luoinspect/luoinspect/handover"
-	"github.com/luoinspect/luoinspect/memfd"
 	"github.com/luoinspect/luoinspect/phys"
 	"github.com/luoinspect/luoinspect/render"
 	"github.com/luoinspect/luoinspect/source"
@@ -26,9 +24,13 @@ func newCaptureCmd(s *streams) *cobra.Command {
 			"the physical pages the walk reached: structures, chunk chains and folio\n" +
 			"arrays; the memfd data pages only with --with-data. The write is atomic:\n" +
 			"an interrupted capture (Ctrl-C) leaves no file behind. Every command\n" +
-			"accepts the snapshot wherever it accepts a live system.\n\n" + sourceHelp,
+			"accepts the snapshot wherever it accepts a live system.\n\n" +
+			"What it was asked to save and the source does not hold (memfd data\n" +
+			"pages with --with-data, structures, folio arrays) is counted on stderr\n" +
+			"in lines starting \"not saved:\", and the exit status is then 4: the\n" +
+			"snapshot is written, without those pages.\n\n" + sourceHelp,
 		Example: "  sudo luoinspect capture --out before.core\n  luoinspect capture /var/crash/vmcore --out state.core",
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) error {
 			if out == "" {
 				return usageError{fmt.Errorf("--out FILE is required")}
 			}
@@ -42,25 +44,37 @@ func newCaptureCmd(s *streams) *cobra.Command {
 				return err
 			}
 			defer l.close()
-			for _, err := range touchFolios(l.state, rec, withData) {
-				fmt.Fprintf(s.Err, "luoinspect: warning: %v\n", err)
+			gaps := captureGaps{structures: l.state.Unresolved()}
+			if err := touchFolios(c.Context(), l.state, rec, withData, &gaps); err != nil {
+				return err
 			}
+			held := rec.Ranges()
 			if l.blobs.RootAddr != phys.NoAddr {
-				rec.Record(l.blobs.RootAddr, uint64(len(l.blobs.Root)))
+				// The root blob is saved as a note: its memory only where
+				// the source has it.
+				recordHeld(rec, held, l.blobs.RootAddr, uint64(len(l.blobs.Root)))
 			}
-			ranges := rec.Pages()
+			ranges := clipRanges(rec.Pages(), held)
 			var total uint64
 			for _, r := range ranges {
 				total += r.Size
 			}
 			if s.isTerminal(s.Err) {
-				fmt.Fprintf(s.Err, "capturing %s in %d ranges from %s...\n", render.HumanSize(total), len(ranges), l.name)
+				fmt.Fprintf(s.Err, "capturing %s in %s from %s...\n", render.HumanSize(total), plural(len(ranges), "range"), l.name)
 			}
 			meta := source.Metadata{Arch: archName(), Source: l.name, KernelRelease: kernelRelease(args)}
-			if err := writeSnapshot(out, meta, l.blobs, l.mem, ranges); err != nil {
+			if err := writeSnapshot(c.Context(), out, meta, l.blobs, l.mem, ranges); err != nil {
 				return err
 			}
-			fmt.Fprintf(s.Err, "captured %s (%d ranges, %d problems) to %s\n", render.HumanSize(total), len(ranges), len(l.state.Problems), out)
+			line := fmt.Sprintf("captured %s (%s) to %s", render.HumanSize(total), plural(len(ranges), "range"), out)
+			if n := len(l.state.Problems); n > 0 {
+				line += fmt.Sprintf("; the state has %s (see 'luoinspect validate')", plural(n, "problem"))
+			}
+			fmt.Fprintln(s.Err, line)
+			if gaps.any() {
+				gaps.write(s.Err)
+				return exitCodeError{exitFindings}
+			}
 			return nil
 		},
 	}
@@ -68,40 +82,6 @@ func newCaptureCmd(s *streams) *cobra.Command {
 	c.Flags().StringVar(&out, "out", "", "snapshot file to write")
 	c.Flags().BoolVar(&withData, "with-data", false, "also save the memfd data pages (guest RAM: can be large)")
 	return c
-}
-
-// touchFolios reads every memfd folio array through the recorder, and
-// with data also records each folio's pages (sized by the preserved block
-// that starts at the folio). It returns what it could not read.
-func touchFolios(st *handover.State, rec *phys.Recorder, withData bool) []error {
-	var errs []error
-	batch := make([]memfd.Folio, 512)
-	for f := range st.Files() {
-		if f.Memfd == nil {
-			continue
-		}
-		it := f.Memfd.Iter(rec)
-		for n := it.NextBatch(batch); n > 0; n = it.NextBatch(batch) {
-			for _, fo := range batch[:n] {
-				if !withData || fo.PFN == 0 {
-					continue
-				}
-				size := uint64(phys.PageSize)
-				if st.Preserved != nil {
-					if b, ok := st.Preserved.Head(fo.Addr()); ok {
-						size = b.Size()
-					}
-				}
-				if phys.Holds(rec, fo.Addr(), size) {
-					rec.Record(fo.Addr(), size)
-				}
-			}
-		}
-		if err := it.Err(); err != nil {
-			errs = append(errs, fmt.Errorf("folios of %s not captured: %w", f.File.Path, err))
-		}
-	}
-	return errs
 }
 
 // archName is the snapshot architecture of this build.

@@ -17,8 +17,7 @@ func newCompatCmd(s *streams) *cobra.Command {
 			"a kernel of generation GEN reads, component by component, and says what\n" +
 			"that kernel would do with it. GEN is a KHO, LUO or memfd tag (K2, L-FLB,\n" +
 			"M2b) or several joined with '+' (K4+L-luo-v5+M2b); components not named\n" +
-			"are not compared.\n\n" +
-			"Exit status: 0 accepted, 4 accepted with a loss or caveat, 8 rejected.",
+			"are not compared.",
 		Example: "  luoinspect compat --sample k1b-l619-m1 --to L-FLB\n" +
 			"  luoinspect compat --sample k4-luov5-m2b --to K4+L-luo-v5+M2b -o json",
 		RunE: func(_ *cobra.Command, args []string) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -9,9 +10,6 @@ import (
 	"github.com/luoinspect/luoinspect/statediff"
 	"github.com/spf13/cobra"
 )
-
-// newDiffCmd is registered in root.go by the lead; until then this keeps
-// it referenced. Remove the line once root.go adds newDiffCmd(s).
 
 // diffFlags are the flags of the diff command.
 type diffFlags struct {
@@ -39,14 +37,12 @@ func newDiffCmd(s *streams) *cobra.Command {
 			"it the documented expected differences of one live update are accepted\n" +
 			"(see --rules): the number goes up by one, addresses change, and so on.\n" +
 			"--b-side incoming says B is A as the next kernel reads it instead.\n\n" +
-			"--bytes compares two FDT blobs region by region, naming each field.\n\n" +
-			"Exit status: 0 identical, 4 changed or unverified (parts one side could not\n" +
-			"read are never counted as lost), 8 data lost.",
+			"--bytes compares two FDT blobs region by region, naming each field.",
 		Example: "  luoinspect diff before.core live --across-update --b-side incoming\n" +
 			"  luoinspect diff --sample-a k3-luov3-m2b --spec-b after.yaml --across-update\n" +
 			"  luoinspect diff --spec-a a.yaml --spec-b b.yaml -o json\n" +
 			"  luoinspect diff --bytes luo-before.dtb luo-after.dtb",
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkFormat(f.format, "text", "json"); err != nil {
 				return err
 			}
@@ -56,7 +52,7 @@ func newDiffCmd(s *streams) *cobra.Command {
 			if f.bytes {
 				return diffBytes(s, &f, args)
 			}
-			return diffStates(s, &f, args)
+			return diffStates(c.Context(), s, &f, args)
 		},
 	}
 	fl := c.Flags()
@@ -90,7 +86,7 @@ func (f *diffFlags) options() (statediff.Options, error) {
 	return statediff.Options{Mode: statediff.AcrossUpdate, BSide: side}, nil
 }
 
-func diffStates(s *streams, f *diffFlags, args []string) error {
+func diffStates(ctx context.Context, s *streams, f *diffFlags, args []string) error {
 	opts, err := f.options()
 	if err != nil {
 		return err
@@ -99,11 +95,14 @@ func diffStates(s *streams, f *diffFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, b, err := loadPair(f, args)
+	a, b, err := loadPair(ctx, s, f, args)
 	if err != nil {
 		return err
 	}
 	r, err := statediff.Compare(a, b, opts)
+	if serr := stopped(ctx); serr != nil {
+		return serr
+	}
 	if err != nil {
 		return err
 	}
@@ -123,7 +122,7 @@ func diffBytes(s *streams, f *diffFlags, args []string) error {
 		return usageError{fmt.Errorf("--bytes compares two blob files and takes no state flags")}
 	}
 	if len(args) != 2 {
-		return usageError{fmt.Errorf("--bytes takes two FDT blob files, got %d arguments", len(args))}
+		return usageError{fmt.Errorf("--bytes takes two FDT blob files, got %s", plural(len(args), "argument"))}
 	}
 	paint, err := s.treePainter()
 	if err != nil {
@@ -178,45 +177,44 @@ func writeRules(w io.Writer) error {
 	return nil
 }
 
-// loadPair resolves the two states to compare. Today each side is an
-// embedded sample or a spec file; a loader for real sources (positional
-// arguments: dumps, snapshots, debugfs) slots in here.
-func loadPair(f *diffFlags, args []string) (a, b statediff.Input, err error) {
+// loadPair resolves the two states to compare: two SOURCEs given as
+// arguments, or each side an embedded sample or a spec file.
+func loadPair(ctx context.Context, s *streams, f *diffFlags, args []string) (a, b statediff.Input, err error) {
 	switch len(args) {
 	case 0:
 	case 2:
 		if f.sampleA != "" || f.specA != "" || f.sampleB != "" || f.specB != "" {
 			return a, b, usageError{fmt.Errorf("give A and B as two SOURCEs or with --sample-X/--spec-X, not both")}
 		}
-		if a, err = loadSourceSide(args[0]); err != nil {
+		if a, err = loadSourceSide(ctx, s, args[0]); err != nil {
 			return a, b, err
 		}
-		b, err = loadSourceSide(args[1])
+		b, err = loadSourceSide(ctx, s, args[1])
 		return a, b, err
 	default:
-		return a, b, usageError{fmt.Errorf("diff takes two SOURCEs A and B (or --sample-X/--spec-X, or --bytes FILE1 FILE2), got %d arguments", len(args))}
+		return a, b, usageError{fmt.Errorf("diff takes two SOURCEs A and B (or --sample-X/--spec-X, or --bytes FILE1 FILE2), got %s", plural(len(args), "argument"))}
 	}
-	if a, err = loadSide("a", f.sampleA, f.specA); err != nil {
+	if a, err = loadSide(ctx, "a", f.sampleA, f.specA); err != nil {
 		return a, b, err
 	}
-	b, err = loadSide("b", f.sampleB, f.specB)
+	b, err = loadSide(ctx, "b", f.sampleB, f.specB)
 	return a, b, err
 }
 
 // loadSourceSide walks the state of a SOURCE (snapshot, core, debugfs
 // copy, live). The source stays open for the folio comparison; the
 // process exits right after.
-func loadSourceSide(spec string) (statediff.Input, error) {
-	var sf stateFlags
+func loadSourceSide(ctx context.Context, s *streams, spec string) (statediff.Input, error) {
+	sf := stateFlags{ctx: ctx, warnw: s.Err}
 	l, err := sf.load([]string{spec})
 	if err != nil {
-		return statediff.Input{}, fmt.Errorf("%s: %w", spec, err)
+		return statediff.Input{}, naming(spec, err)
 	}
 	return statediff.Input{Name: l.name, State: l.state, Mem: l.mem}, nil
 }
 
 // loadSide loads one side from --sample-X or --spec-X.
-func loadSide(which, sample, specFile string) (statediff.Input, error) {
+func loadSide(ctx context.Context, which, sample, specFile string) (statediff.Input, error) {
 	var in statediff.Input
 	var spec *handover.Spec
 	var err error
@@ -234,7 +232,7 @@ func loadSide(which, sample, specFile string) (statediff.Input, error) {
 			return in, err
 		}
 		if spec, err = handover.ParseSpec(data); err != nil {
-			return in, fmt.Errorf("%s: %w", specFile, err)
+			return in, naming(specFile, err)
 		}
 		in.Name = "spec " + specFile
 	default:
@@ -242,12 +240,13 @@ func loadSide(which, sample, specFile string) (statediff.Input, error) {
 	}
 	enc, err := handover.Encode(spec)
 	if err != nil {
-		return in, fmt.Errorf("%s: %w", in.Name, err)
+		return in, naming(in.Name, err)
 	}
-	st, err := handover.Walk(enc.Root, enc.Image, handover.Options{})
+	mem := cancelOn(ctx, enc.Image)
+	st, err := handover.Walk(enc.Root, mem, handover.Options{})
 	if err != nil {
-		return in, fmt.Errorf("%s: %w", in.Name, err)
+		return in, naming(in.Name, err)
 	}
-	in.State, in.Mem = st, enc.Image
+	in.State, in.Mem = st, mem
 	return in, nil
 }

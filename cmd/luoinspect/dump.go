@@ -20,7 +20,7 @@ func newDumpCmd(s *streams) *cobra.Command {
 			"are indexed by name, token or position).\n\n" + sourceHelp,
 		Example: "  luoinspect dump --sample k2-lflb-m1\n" +
 			"  luoinspect dump --sample k4-luov5-m2b -o json --path luo/sessions/big/files/1",
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkFormat(format, "tree", "json", "yaml", "spec"); err != nil {
 				return err
 			}
@@ -35,6 +35,9 @@ func newDumpCmd(s *streams) *cobra.Command {
 			defer l.close()
 			if digest {
 				l.state.ComputeDigests(l.mem)
+				if err := stopped(c.Context()); err != nil {
+					return err
+				}
 			}
 			var doc any = render.Model(l.state)
 			switch {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 func newEncodeCmd(s *streams) *cobra.Command {
 	var sample, out string
+	var force bool
 	c := &cobra.Command{
 		Use:   "encode [SPEC] --out DIR",
 		Short: "Build a handover state from a spec: root blob, debugfs tree and memory",
@@ -20,10 +22,15 @@ func newEncodeCmd(s *streams) *cobra.Command {
 			"  root.dtb            the KHO root FDT (totalsize bytes)\n" +
 			"  debugfs/kho/out/    fdt, sub_fdts/<client>, scratch_phys, scratch_len\n" +
 			"  state.core          a snapshot (ELF core) holding every page of the state\n" +
-			"Read it back with 'luoinspect dump DIR/state.core'.",
+			"Read it back with 'luoinspect dump DIR/state.core'.\n\n" +
+			"The write is atomic: encode fills a temporary directory next to DIR and\n" +
+			"renames it to DIR once complete, so an interrupted encode (Ctrl-C) leaves\n" +
+			"neither a half DIR nor the temporary directory. DIR must not exist or be\n" +
+			"empty; --force replaces a DIR with files in it (the old one is removed\n" +
+			"only after the new one is complete).",
 		Example: "  luoinspect encode my-state.yaml --out /tmp/state\n  luoinspect encode --sample k4-luov5-m2b --out /tmp/k4",
 		Args:    cobra.MaximumNArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) error {
 			spec, err := readSpec(sample, args)
 			if err != nil {
 				return err
@@ -31,21 +38,47 @@ func newEncodeCmd(s *streams) *cobra.Command {
 			if out == "" {
 				return usageError{fmt.Errorf("--out DIR is required")}
 			}
-			enc, err := handover.Encode(spec)
+			if err := checkOutDir(out, force); err != nil {
+				return err
+			}
+			ctx := c.Context()
+			enc, err := encodeCtx(ctx, spec)
 			if err != nil {
 				return err
 			}
-			if err := writeEncoded(enc, out); err != nil {
+			if err := writeDirAtomic(ctx, out, force, func(tmp string) error { return writeEncoded(ctx, enc, tmp) }); err != nil {
 				return err
 			}
-			fmt.Fprintf(s.Err, "encoded %s+%s+%s: root at PA 0x%x, %d preserved blocks, written to %s\n",
-				spec.KHO, spec.LUO, spec.Memfd, enc.RootAddr, len(enc.Preserved), out)
+			fmt.Fprintf(s.Err, "encoded %s+%s+%s: root at PA 0x%x, %s, written to %s\n",
+				spec.KHO, spec.LUO, spec.Memfd, enc.RootAddr, plural(len(enc.Preserved), "preserved block"), out)
 			return nil
 		},
 	}
 	c.Flags().StringVar(&sample, "sample", "", "encode an embedded sample instead of a spec file")
-	c.Flags().StringVar(&out, "out", "", "directory to write (created)")
+	c.Flags().StringVar(&out, "out", "", "directory to write (created; see --force)")
+	c.Flags().BoolVar(&force, "force", false, "replace DIR when it exists with files in it")
 	return c
+}
+
+// encodeCtx runs handover.Encode, which takes no context, and stops
+// waiting for it when ctx is done: it only builds memory (seconds for a
+// large memfd with data), so leaving it behind loses nothing.
+func encodeCtx(ctx context.Context, spec *handover.Spec) (*handover.Encoded, error) {
+	type result struct {
+		enc *handover.Encoded
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		enc, err := handover.Encode(spec)
+		done <- result{enc, err}
+	}()
+	select {
+	case r := <-done:
+		return r.enc, r.err
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
 }
 
 // readSpec loads the spec named by --sample or the SPEC argument.
@@ -69,16 +102,18 @@ func readSpec(sample string, args []string) (*handover.Spec, error) {
 	return nil, usageError{fmt.Errorf("give a spec file or --sample NAME")}
 }
 
-func writeEncoded(enc *handover.Encoded, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
+// writeEncoded writes the files of an encoded state into dir, which
+// exists; it stops when ctx is done.
+func writeEncoded(ctx context.Context, enc *handover.Encoded, dir string) error {
 	if err := os.WriteFile(filepath.Join(dir, "root.dtb"), enc.Root, 0o644); err != nil {
 		return err
 	}
 	if err := enc.WriteDebugfs(filepath.Join(dir, "debugfs", "kho")); err != nil {
 		return err
 	}
+	if err := stopped(ctx); err != nil {
+		return err
+	}
 	meta := source.Metadata{Arch: "x86_64", Source: "luoinspect encode " + enc.Spec.Name}
-	return writeSnapshot(filepath.Join(dir, "state.core"), meta, encodedBlobs(enc), enc.Image, enc.Image.Ranges())
+	return writeSnapshot(ctx, filepath.Join(dir, "state.core"), meta, encodedBlobs(enc), enc.Image, enc.Image.Ranges())
 }

@@ -1,22 +1,107 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 )
 
-// Exit codes form a bitmask, documented in docs/cli.md.
+// Exit codes form a bitmask, documented in the root command's help (and
+// so in docs/cli.md); commandExits says which ones each command gives.
 const (
 	exitOK       = 0
-	exitError    = 1  // the tool failed: unreadable input, malformed data
-	exitUsage    = 2  // bad flags or arguments
+	exitError    = 1  // the tool failed: unreadable input, I/O error
+	exitUsage    = 2  // bad flags, arguments or values
 	exitFindings = 4  // the check found problems or the inputs differ
 	exitReject   = 8  // the next kernel would reject the state, or data was lost
 	exitUnbumped = 16 // a layout changed without a compatible-string bump
+	// exitSignal plus the signal number is the status of a command stopped
+	// by a signal: 130 for SIGINT.
+	exitSignal = 128
 )
+
+// exitMeanings is the exit-code table of the command reference.
+var exitMeanings = []struct{ code, meaning string }{
+	{"0", "ok"},
+	{"1", "tool error: an input cannot be read or parsed (missing file, I/O)"},
+	{"2", "usage error: bad flags, arguments or values"},
+	{"4", "findings or differences"},
+	{"8", "the next kernel would reject the state, or data was lost"},
+	{"16", "a layout changed without a compatible-string bump"},
+	{"128+n", "stopped by signal n (130: Ctrl-C); nothing half-written is left"},
+}
+
+// exitHelp is the exit-code table as the root command's help shows it.
+func exitHelp() string {
+	var b strings.Builder
+	b.WriteString("Exit status, a bitmask (4, 8 and 16 combine: 12, 20); each command's\n" +
+		"help lists the codes it gives:\n\n")
+	for _, m := range exitMeanings {
+		fmt.Fprintf(&b, "    %-6s %s\n", m.code, m.meaning)
+	}
+	b.WriteString("\nErrors are one line on stderr; machine output goes to stdout. A second\n" +
+		"Ctrl-C stops at once.")
+	return b.String()
+}
+
+// exitUse is one exit code a command gives, and when.
+type exitUse struct {
+	code int
+	when string // "" for the meaning every command shares (0, 1, 2)
+}
+
+// commandExits lists, for every command (by its path), the exit codes it
+// gives besides 128+n. Each command's help shows them, and TestExitCodes
+// requires a case for each one and an entry for every command.
+var commandExits = map[string][]exitUse{
+	"luoinspect dump":        {{0, ""}, {1, ""}, {2, ""}},
+	"luoinspect capture":     {{0, ""}, {1, ""}, {2, ""}, {4, "written without some of what was asked for: see \"not saved:\""}},
+	"luoinspect validate":    {{0, "clean (info findings only)"}, {1, "tool error: the source cannot be opened"}, {2, ""}, {4, "warnings or unverified parts"}, {8, "errors: the next kernel would reject or misbehave"}, {12, "both 4 and 8"}},
+	"luoinspect compat":      {{0, "accepted"}, {1, ""}, {2, ""}, {4, "accepted with a loss or caveat"}, {8, "rejected"}},
+	"luoinspect diff":        {{0, "identical"}, {1, ""}, {2, ""}, {4, "changed, or unverified: what a side cannot read is never lost"}, {8, "data lost"}},
+	"luoinspect abi list":    {{0, ""}, {2, ""}},
+	"luoinspect abi show":    {{0, ""}, {1, ""}, {2, ""}},
+	"luoinspect abi detect":  {{0, ""}, {1, ""}, {2, ""}},
+	"luoinspect abi extract": {{0, ""}, {1, ""}, {2, ""}},
+	"luoinspect abi diff":    {{0, "no differences, or info only"}, {1, ""}, {2, ""}, {4, "differences"}, {16, "a layout changed without a compatible bump"}, {20, "both 4 and 16"}},
+	"luoinspect encode":      {{0, ""}, {1, ""}, {2, "usage error, a DIR with files in it and no --force included"}},
+	"luoinspect fdt check":   {{0, ""}, {1, ""}, {2, ""}, {4, "problems found, FILE not an FDT blob included"}},
+	"luoinspect fdt dts":     {{0, ""}, {1, ""}, {2, ""}, {4, "FILE is no valid FDT blob"}},
+	"luoinspect hexdump":     {{0, ""}, {1, ""}, {2, ""}, {4, "FILE is no valid FDT blob"}},
+	"luoinspect version":     {{0, ""}, {2, ""}},
+	"luoinspect gen-docs":    {{0, ""}, {1, ""}, {2, ""}},
+}
+
+// exitList is the "Exit status:" list of a command's help.
+func exitList(uses []exitUse) string {
+	short := map[int]string{0: "ok", 1: "tool error", 2: "usage error"}
+	var b strings.Builder
+	b.WriteString("Exit status:\n\n")
+	for _, u := range uses {
+		when := u.when
+		if when == "" {
+			when = short[u.code]
+		}
+		fmt.Fprintf(&b, "    %-6d %s\n", u.code, when)
+	}
+	b.WriteString("    128+n  stopped by signal n")
+	return b.String()
+}
+
+// addExitHelp appends each command's exit codes to its help text.
+func addExitHelp(c *cobra.Command) {
+	if uses, ok := commandExits[c.CommandPath()]; ok {
+		long := c.Long
+		if long == "" {
+			long = c.Short + "."
+		}
+		c.Long = long + "\n\n" + exitList(uses)
+	}
+	for _, sub := range c.Commands() {
+		addExitHelp(sub)
+	}
+}
 
 // exitCodeError ends a command with a given exit code after it has printed
 // its own report.
@@ -29,30 +114,8 @@ type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
 
-// run executes the command line and maps its outcome to an exit code,
-// printing any error as one line on stderr.
-func run(args []string, s *streams) int {
-	root := newRootCmd(s)
-	root.SetArgs(args)
-	root.SetOut(s.Out)
-	root.SetErr(s.Err)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	err := root.Execute()
-	var code exitCodeError
-	var usage usageError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, &code):
-		return code.code
-	case errors.As(err, &usage):
-		fmt.Fprintf(s.Err, "luoinspect: %v (see 'luoinspect --help')\n", err)
-		return exitUsage
-	default:
-		fmt.Fprintf(s.Err, "luoinspect: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
-		return exitError
-	}
-}
+// Unwrap gives the error inside.
+func (e usageError) Unwrap() error { return e.err }
 
 // exactArgs is cobra.ExactArgs reporting a usage error.
 func exactArgs(n int) cobra.PositionalArgs {

@@ -1,8 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"os"
+	"strings"
 
 	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/spf13/cobra"
@@ -15,14 +16,27 @@ func newFDTCheckCmd(s *streams) *cobra.Command {
 		Short: "Check an FDT blob as strictly as libfdt's fdt_check_full, and more",
 		Long: "check parses FILE strictly and prints a one-line summary, or the first\n" +
 			"problem with its byte offset. With --lenient it reads as much as it can\n" +
-			"and lists every problem. Exit code 4 means problems were found.",
+			"and lists every problem. FILE - reads standard input; a file is read\n" +
+			"header first and never past its totalsize (at most 64 MiB).\n" +
+			"Exit code 4 means problems were found (a file that is no FDT blob too).",
 		Args: exactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			data, err := os.ReadFile(args[0])
+			name := displayName(args[0])
+			read := readFDTFile
+			if lenient {
+				read = readAnyFile // whatever the file holds, read as far as it goes
+			}
+			data, err := read(args[0])
+			var bf blobFinding
+			if errors.As(err, &bf) {
+				// The file's name leads the reader's message: one line.
+				fmt.Fprintf(s.Out, "%s: error: %s\n", name, strings.TrimPrefix(bf.msg, name+": "))
+				return exitCodeError{exitFindings}
+			}
 			if err != nil {
 				return err
 			}
-			return fdtCheck(s, args[0], data, lenient)
+			return fdtCheck(s, name, data, lenient)
 		},
 	}
 	c.Flags().BoolVar(&lenient, "lenient", false, "list every problem instead of stopping at the first")

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-
 	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/spf13/cobra"
 )
@@ -14,16 +12,13 @@ func newFDTDTSCmd(s *streams) *cobra.Command {
 		Short: "Print an FDT blob as device-tree source that dtc compiles back",
 		Long: "dts prints FILE as DTS. KHO and LUO store u64 values in CPU byte order\n" +
 			"(little-endian), which dtc shows as swapped cells; dts adds the real\n" +
-			"value as a comment after every 8-byte value.",
+			"value as a comment after every 8-byte value. FILE - reads standard input.\n" +
+			"Exit code 4: FILE is no valid FDT blob (one line on stderr).",
 		Args: exactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			data, err := os.ReadFile(args[0])
+			t, err := parseFDTFile(args[0])
 			if err != nil {
-				return err
-			}
-			t, err := fdt.Parse(data)
-			if err != nil {
-				return err
+				return reportBlobFinding(s.Err, err)
 			}
 			return t.WriteDTS(s.Out, fdt.DTSOptions{Offsets: offsets})
 		},

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/binary"
 	"fmt"
-	"os"
 	"strconv"
 
 	"github.com/luoinspect/luoinspect/abi"
@@ -60,13 +59,9 @@ func newHexdumpCmd(s *streams) *cobra.Command {
 }
 
 func hexdumpBlobFile(s *streams, path string, paint func(annot.Kind, string) string) error {
-	data, err := os.ReadFile(path)
+	t, err := parseFDTFile(path)
 	if err != nil {
-		return err
-	}
-	t, err := fdt.Parse(data)
-	if err != nil {
-		return err
+		return reportBlobFinding(s.Err, err)
 	}
 	return annot.Write(s.Out, t.Data, t.Regions(), annot.Options{Paint: paint})
 }

@@ -14,7 +14,8 @@ import (
 )
 
 // TestCaptureSIGINT interrupts a capture while it writes and requires that
-// the command fail and leave neither the output nor a temporary file. The
+// the command exit 130 (128+SIGINT) and leave neither the output nor a
+// temporary file. The
 // source is a sparse raw image holding a state with a 1 GiB memfd whose
 // folio pages (holes, read as zeros) --with-data copies: long enough to be
 // caught mid-write.
@@ -60,6 +61,30 @@ func TestCaptureSIGINT(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "capture", fmt.Sprintf("raw:%s@%#x", raw, uint64(handover.DefaultBase)), "--with-data", "--out", filepath.Join(outDir, "state.core"))
+	// Interrupt as soon as the temporary file exists: the write has begun.
+	stderr, err := interruptWhen(t, cmd, func() bool {
+		ents, _ := os.ReadDir(outDir)
+		return len(ents) > 0
+	})
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitSignal+int(syscall.SIGINT) {
+		t.Fatalf("interrupted capture: %v (want exit 130); stderr: %s", err, stderr)
+	}
+	if got := stderr.String(); got != "luoinspect: interrupted by SIGINT\n" {
+		t.Errorf("stderr %q, want one line saying SIGINT", got)
+	}
+	ents, _ := os.ReadDir(outDir)
+	for _, e := range ents {
+		t.Errorf("left behind: %s", e.Name())
+	}
+	t.Logf("stderr: %s", stderr)
+}
+
+// interruptWhen starts cmd, sends it SIGINT as soon as ready reports
+// true, and returns how it ended and what it wrote on stderr. The test
+// fails when cmd ends first or ready never holds within two minutes.
+func interruptWhen(t *testing.T, cmd *exec.Cmd, ready func() bool) (*limitedBuffer, error) {
+	t.Helper()
 	stderr := &limitedBuffer{max: 4096}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -67,37 +92,22 @@ func TestCaptureSIGINT(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	// Interrupt as soon as the temporary file exists: the write has begun.
-	deadline := time.Now().Add(2 * time.Minute)
-	signalled := false
-	for !signalled && time.Now().Before(deadline) {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		select {
 		case err := <-done:
-			t.Fatalf("capture ended before it was interrupted (%v): %s", err, stderr)
+			t.Fatalf("%s ended before it was interrupted (%v): %s", cmd.Args[1], err, stderr)
 		default:
 		}
-		if ents, _ := os.ReadDir(outDir); len(ents) > 0 {
+		if ready() {
 			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 				t.Fatal(err)
 			}
-			signalled = true
+			return stderr, <-done
 		}
-		time.Sleep(time.Millisecond)
 	}
-	if !signalled {
-		_ = cmd.Process.Kill()
-		t.Fatal("no temporary file appeared")
-	}
-	err = <-done
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != exitError {
-		t.Fatalf("interrupted capture: %v (want exit %d); stderr: %s", err, exitError, stderr)
-	}
-	ents, _ := os.ReadDir(outDir)
-	for _, e := range ents {
-		t.Errorf("left behind: %s", e.Name())
-	}
-	t.Logf("stderr: %s", stderr)
+	_ = cmd.Process.Kill()
+	t.Fatalf("%s: the moment to interrupt never came", cmd.Args[1])
+	return nil, nil
 }
 
 // limitedBuffer keeps the first max bytes written to it.

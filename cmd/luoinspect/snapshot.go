@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"os/signal"
 
 	"github.com/luoinspect/luoinspect/phys"
 	"github.com/luoinspect/luoinspect/source"
@@ -16,10 +14,9 @@ func toolVersion() string {
 }
 
 // writeSnapshot writes blobs and the given memory ranges of mem as a
-// snapshot file (adjacent ranges joined), atomically; Ctrl-C aborts it and leaves nothing behind.
-func writeSnapshot(path string, meta source.Metadata, blobs *source.Blobs, mem phys.Memory, ranges []phys.Range) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+// snapshot file (adjacent ranges joined), atomically: when ctx is done
+// (Ctrl-C) it stops and leaves nothing behind.
+func writeSnapshot(ctx context.Context, path string, meta source.Metadata, blobs *source.Blobs, mem phys.Memory, ranges []phys.Range) error {
 	meta.ToolVersion = toolVersion()
 	var caps []source.Capture
 	for _, r := range phys.Merge(ranges) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -30,6 +31,42 @@ type stateFlags struct {
 	// wrap, when set, wraps the memory the walk reads (capture records
 	// what the walk touched).
 	wrap func(phys.Memory) phys.Memory
+	// cmd is the command the flags belong to (set by register): its
+	// context stops long reads on Ctrl-C.
+	cmd *cobra.Command
+	// ctx, when set, is the context to use instead of cmd's.
+	ctx context.Context
+	// warnw, when set, gets the source's warnings instead of cmd's
+	// stderr.
+	warnw io.Writer
+}
+
+// stderr is where warnings and progress about the source go: warnw, or
+// the command's stderr (io.Discard without either).
+func (f *stateFlags) stderr() io.Writer {
+	switch {
+	case f.warnw != nil:
+		return f.warnw
+	case f.cmd != nil:
+		return f.cmd.ErrOrStderr()
+	}
+	return io.Discard
+}
+
+// warn prints a warning about the source on the command's stderr.
+func (f *stateFlags) warn(msg string) {
+	fmt.Fprintf(f.stderr(), "luoinspect: warning: %s\n", msg)
+}
+
+// context is the context reads of the state honour.
+func (f *stateFlags) context() context.Context {
+	switch {
+	case f.ctx != nil:
+		return f.ctx
+	case f.cmd != nil && f.cmd.Context() != nil:
+		return f.cmd.Context()
+	}
+	return context.Background()
 }
 
 // walkMem returns the memory a walk should read.
@@ -46,6 +83,7 @@ const sourceHelp = "SOURCE is live (the default: debugfs + /proc/kcore, needs ro
 	"core:FILE, raw:FILE@0xBASE, debugfs-in:DIR, snapshot:FILE."
 
 func (f *stateFlags) register(c *cobra.Command) {
+	f.cmd = c
 	c.Flags().StringVar(&f.sample, "sample", "", "use an embedded sample state: "+fmt.Sprint(handover.SampleNames()))
 	c.Flags().StringVar(&f.kho, "kho", "", "assume this KHO generation (e.g. K1a) instead of detecting it")
 	c.Flags().StringVar(&f.luo, "luo", "", "assume this LUO generation (e.g. L-v6) instead of detecting it")
@@ -120,6 +158,7 @@ func (f *stateFlags) checkOverrides() error {
 }
 
 // load reads the state the flags and the optional SOURCE argument name.
+// Its memory stops serving reads once the command's context is done.
 func (f *stateFlags) load(args []string) (*loaded, error) {
 	if err := f.checkOverrides(); err != nil {
 		return nil, err
@@ -150,11 +189,15 @@ func (f *stateFlags) loadSample(opts handover.Options) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := handover.Walk(enc.Root, f.walkMem(enc.Image), opts)
+	mem := cancelOn(f.context(), enc.Image)
+	st, err := handover.Walk(enc.Root, f.walkMem(mem), opts)
+	if err == nil {
+		err = stopped(f.context())
+	}
 	if err != nil {
 		return nil, err
 	}
-	return &loaded{state: st, mem: enc.Image, blobs: encodedBlobs(enc), name: "sample " + name, close: func() error { return nil }}, nil
+	return &loaded{state: st, mem: mem, blobs: encodedBlobs(enc), name: "sample " + name, close: func() error { return nil }}, nil
 }
 
 // encodedBlobs describes an encoded state the way debugfs shows it.
@@ -178,17 +221,25 @@ func (f *stateFlags) loadSource(spec string, opts handover.Options) (*loaded, er
 			return nil, usageError{fmt.Errorf("--root %q: want a physical address such as 0x1f9000", f.root)}
 		}
 	}
+	if err := checkSourceSpec(spec); err != nil {
+		return nil, err
+	}
 	src, err := source.Open(spec)
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range source.Warnings(src) {
+		f.warn(w)
+	}
+	ctx := f.context()
+	mem := cancelOn(ctx, src)
 	blobs, err := src.Blobs()
 	var notes []string
 	var roots []handover.RootSeen
 	switch {
 	case errors.Is(err, source.ErrNoBlobs):
 		var survey *source.RootSurvey
-		blobs, survey, err = surveyRoots(src, f.root != "", rootAddr)
+		blobs, survey, err = surveyRoots(ctx, src, f.root != "", rootAddr, f.stderr())
 		if survey != nil {
 			opts.Stage = survey.Stage
 			notes, roots = survey.Describe(), survey.Seen()
@@ -212,9 +263,11 @@ func (f *stateFlags) loadSource(spec string, opts handover.Options) (*loaded, er
 	for _, b := range blobs.Subs {
 		opts.SubBlobs[b.Name] = b.Data
 	}
-	st, err := handover.Walk(blobs.Root, f.walkMem(src), opts)
-	if err != nil && f.brokenRoot {
-		return &loaded{mem: src, blobs: blobs, name: src.Describe(), close: src.Close, walkErr: err}, nil
+	st, err := handover.Walk(blobs.Root, f.walkMem(mem), opts)
+	if cerr := stopped(ctx); cerr != nil {
+		err = cerr
+	} else if err != nil && f.brokenRoot {
+		return &loaded{mem: mem, blobs: blobs, name: src.Describe(), close: src.Close, walkErr: err}, nil
 	}
 	if err != nil {
 		src.Close()
@@ -227,13 +280,19 @@ func (f *stateFlags) loadSource(spec string, opts handover.Options) (*loaded, er
 		notes = append(notes, rawBaseNote(raw, st, blobs.Root, opts)...)
 	}
 	st.Notes, st.Roots = notes, roots
-	return &loaded{state: st, mem: src, blobs: blobs, name: src.Describe(), close: src.Close}, nil
+	if err := stopped(ctx); err != nil {
+		src.Close()
+		return nil, err
+	}
+	return &loaded{state: st, mem: mem, blobs: blobs, name: src.Describe(), close: src.Close}, nil
 }
 
 // surveyRoots finds the KHO roots of a memory-only source (a dump),
 // chooses one (or the one at addr when pick is set) and reads its blobs.
-func surveyRoots(src source.Source, pick bool, addr uint64) (*source.Blobs, *source.RootSurvey, error) {
-	survey, err := source.Survey(context.Background(), src)
+func surveyRoots(ctx context.Context, src source.Source, pick bool, addr uint64, stderr io.Writer) (*source.Blobs, *source.RootSurvey, error) {
+	p := newProgress(stderr, "scanning memory for the KHO root", true)
+	survey, err := source.SurveyWith(ctx, src, source.SurveyOptions{Progress: p.update})
+	p.done()
 	if err != nil {
 		return nil, nil, err
 	}

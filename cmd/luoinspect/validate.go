@@ -2,13 +2,10 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/fatih/color"
 	"github.com/luoinspect/luoinspect/validate"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 func newValidateCmd(s *streams) *cobra.Command {
@@ -25,13 +22,10 @@ func newValidateCmd(s *streams) *cobra.Command {
 			"It reports every finding, as text, JSON, SARIF 2.1.0 or JUnit XML.\n\n" +
 			"Every pointer into memory the source does not hold is an unverified\n" +
 			"finding, and the report says how much of the state was verified.\n" +
-			"A root that does not decode is a finding too (the kernel's verdict on it).\n\n" +
-			"Exit status: 0 clean (info findings only), 4 with warnings or unverified\n" +
-			"parts, 8 with errors (the next kernel would reject or misbehave), 12 with\n" +
-			"both; 1 only when the source cannot be opened.",
+			"A root that does not decode is a finding too (the kernel's verdict on it).",
 		Example: "  luoinspect validate --sample k2-lflb-m1\n" +
 			"  luoinspect validate --sample k4-luov5-m2b -o sarif > luo.sarif",
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkFormat(format, "text", "json", "sarif", "junit"); err != nil {
 				return err
 			}
@@ -45,7 +39,7 @@ func newValidateCmd(s *streams) *cobra.Command {
 			}
 			defer l.close()
 			opts := validate.Options{Source: l.name}
-			if nextCmdline != "" {
+			if c.Flags().Changed("next-cmdline") {
 				if opts.NextReserveMem, err = validate.ParseReserveMem(nextCmdline); err != nil {
 					return usageError{fmt.Errorf("--next-cmdline: %w", err)}
 				}
@@ -59,7 +53,7 @@ func newValidateCmd(s *streams) *cobra.Command {
 			if l.state != nil {
 				opts.Notes = l.state.Notes
 			}
-			p := newProgress(s.Err)
+			p := newProgress(s.Err, "validating folio records", false)
 			opts.Progress = p.update
 			var r *validate.Report
 			if l.state == nil {
@@ -69,6 +63,9 @@ func newValidateCmd(s *streams) *cobra.Command {
 				r = validate.Check(l.state, l.mem, opts)
 			}
 			p.done()
+			if err := stopped(c.Context()); err != nil {
+				return err
+			}
 			switch format {
 			case "json":
 				err = validate.WriteJSON(s.Out, r)
@@ -97,7 +94,8 @@ func newValidateCmd(s *streams) *cobra.Command {
 	}
 	sf.register(c)
 	c.Flags().StringVarP(&format, "output", "o", "text", "output format: text, json, sarif or junit")
-	c.Flags().StringVar(&nextCmdline, "next-cmdline", "", "the command line the next kernel boots with: its reserve_mem= parameters are checked against the preserved regions")
+	c.Flags().StringVar(&nextCmdline, "next-cmdline", "", "the command line the next kernel boots with: its reserve_mem= parameters are checked against the preserved regions (\"\" for none)")
+	allowEmpty(c, "next-cmdline")
 	return c
 }
 
@@ -116,35 +114,5 @@ func severityPainter(on bool) validate.Painter {
 		c := severityColors[sev]
 		c.EnableColor()
 		return c.Sprint(text)
-	}
-}
-
-// progress shows a counter line on stderr, only when stderr is a
-// terminal.
-type progress struct {
-	w     io.Writer
-	shown bool
-}
-
-func newProgress(w io.Writer) *progress {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return &progress{}
-	}
-	return &progress{w: w}
-}
-
-func (p *progress) update(done, total uint64) {
-	if p.w == nil {
-		return
-	}
-	p.shown = true
-	fmt.Fprintf(p.w, "\rvalidating folio records: %d/%d", done, total)
-}
-
-// done erases the counter line.
-func (p *progress) done() {
-	if p.shown {
-		fmt.Fprint(p.w, "\r\033[K")
 	}
 }

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/memfd"
+	"github.com/luoinspect/luoinspect/phys"
+	"github.com/luoinspect/luoinspect/render"
+)
+
+// captureGaps is what a capture was asked to save and could not, because
+// the source does not hold it.
+type captureGaps struct {
+	// dataBytes of memfd folio data (dataPages pages, in dataFiles
+	// files) are not in the source: --with-data could not save them.
+	dataBytes, dataPages uint64
+	dataFiles            int
+	// structures the walk could not read (unresolved problems).
+	structures []*phys.Error
+	// arrays are the folio arrays that could not be read, one per file.
+	arrays []error
+}
+
+// any reports whether anything asked for was not saved.
+func (g *captureGaps) any() bool {
+	return g.dataBytes > 0 || len(g.structures) > 0 || len(g.arrays) > 0
+}
+
+// write prints one line per kind of gap.
+func (g *captureGaps) write(w io.Writer) {
+	if g.dataBytes > 0 {
+		fmt.Fprintf(w, "not saved: %s of memfd data not in the source (%s in %s): the snapshot holds their folio records but not these pages\n",
+			render.HumanSize(g.dataBytes), plural(g.dataPages, "page"), plural(g.dataFiles, "file"))
+	}
+	if n := len(g.structures); n > 0 {
+		fmt.Fprintf(w, "not saved: %s not in the source (", plural(n, "structure"))
+		for i, p := range g.structures[:min(n, 3)] {
+			if i > 0 {
+				fmt.Fprint(w, ", ")
+			}
+			fmt.Fprintf(w, "%s at PA 0x%x", p.Path, p.Addr)
+		}
+		if n > 3 {
+			fmt.Fprintf(w, " and %d more", n-3)
+		}
+		fmt.Fprintln(w, "): the snapshot holds what points at them, not them")
+	}
+	for _, err := range g.arrays {
+		fmt.Fprintf(w, "not saved: %v\n", err)
+	}
+}
+
+// touchFolios reads every memfd folio array through the recorder, and
+// with data also records each folio's pages (sized by the preserved block
+// that starts at the folio), counting into gaps what it could not read.
+// It stops when ctx is done.
+func touchFolios(ctx context.Context, st *handover.State, rec *phys.Recorder, withData bool, gaps *captureGaps) error {
+	ranges := rec.Ranges()
+	batch := make([]memfd.Folio, 512)
+	for f := range st.Files() {
+		if f.Memfd == nil {
+			continue
+		}
+		var missing uint64
+		it := f.Memfd.Iter(rec)
+		for n := it.NextBatch(batch); n > 0; n = it.NextBatch(batch) {
+			if err := stopped(ctx); err != nil {
+				return err
+			}
+			for _, fo := range batch[:n] {
+				if !withData || fo.PFN == 0 {
+					continue
+				}
+				size := uint64(phys.PageSize)
+				if st.Preserved != nil {
+					if b, ok := st.Preserved.Head(fo.Addr()); ok {
+						size = b.Size()
+					}
+				}
+				missing += recordHeld(rec, ranges, fo.Addr(), size)
+			}
+		}
+		if err := it.Err(); err != nil {
+			gaps.arrays = append(gaps.arrays, fmt.Errorf("the folio array of %s: %w", fileName(f), err))
+		}
+		if missing > 0 {
+			gaps.dataBytes += missing
+			gaps.dataPages += (missing + phys.PageSize - 1) / phys.PageSize
+			gaps.dataFiles++
+		}
+	}
+	return stopped(ctx)
+}
+
+// recordHeld records the parts of [addr, addr+size) that ranges (sorted,
+// disjoint) hold and returns how many bytes they do not.
+func recordHeld(rec *phys.Recorder, ranges []phys.Range, addr, size uint64) (missing uint64) {
+	if phys.Holds(rec, addr, size) {
+		rec.Record(addr, size)
+		return 0
+	}
+	end := addr + size
+	if end < addr {
+		end = ^uint64(0)
+	}
+	missing = end - addr
+	i := sort.Search(len(ranges), func(i int) bool { return ranges[i].End() > addr })
+	for ; i < len(ranges) && ranges[i].Start < end; i++ {
+		lo, hi := max(addr, ranges[i].Start), min(end, ranges[i].End())
+		rec.Record(lo, hi-lo)
+		missing -= hi - lo
+	}
+	return missing
+}
+
+// clipRanges returns the parts of ranges that held holds (both sorted and
+// disjoint): pages widened from reads of a source that holds part of a
+// page are cut back to what it has.
+func clipRanges(ranges, held []phys.Range) []phys.Range {
+	var out []phys.Range
+	j := 0
+	for _, r := range ranges {
+		for j < len(held) && held[j].End() <= r.Start {
+			j++
+		}
+		for k := j; k < len(held) && held[k].Start < r.End(); k++ {
+			lo, hi := max(r.Start, held[k].Start), min(r.End(), held[k].End())
+			out = append(out, phys.Range{Start: lo, Size: hi - lo})
+		}
+	}
+	return out
+}
+
+// fileName names a LUO file for people: its session and its token in hex.
+func fileName(f *handover.FileState) string {
+	if f.Session == "" {
+		return fmt.Sprintf("global file token %#x", f.File.Token)
+	}
+	return fmt.Sprintf("session %q file token %#x", f.Session, f.File.Token)
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// annEmptyOK is the flag annotation of string flags for which an empty
+// value means something (--next-cmdline "" is a command line without
+// parameters). Every other string flag given as "" is a usage error.
+const annEmptyOK = "luoinspect-empty-ok"
+
+// allowEmpty marks a string flag of c whose empty value is meaningful.
+func allowEmpty(c *cobra.Command, name string) {
+	_ = c.Flags().SetAnnotation(name, annEmptyOK, []string{"true"})
+}
+
+// checkFlags runs before every command: the context not yet cancelled, no
+// string flag given an empty value, and --color valid.
+func checkFlags(s *streams) func(*cobra.Command, []string) error {
+	return func(c *cobra.Command, _ []string) error {
+		if err := stopped(c.Context()); err != nil {
+			return err
+		}
+		var err error
+		c.Flags().Visit(func(f *pflag.Flag) {
+			if err == nil && f.Value.Type() == "string" && f.Value.String() == "" && f.Annotations[annEmptyOK] == nil {
+				err = usageError{fmt.Errorf("--%s \"\": empty value; give a value or leave the flag out", f.Name)}
+			}
+		})
+		if err != nil {
+			return err
+		}
+		_, err = s.color()
+		return err
+	}
+}
+
+// flagWants says what a flag's value must look like, by flag name, for
+// the flags whose type alone does not say it.
+var flagWants = map[string]string{
+	"size": "a byte count such as 4096 or 0x1000",
+}
+
+// typeWants says what a value of a flag type must look like.
+var typeWants = map[string]string{
+	"bool":   "true or false",
+	"int":    "a number such as 16 or 0x10",
+	"uint":   "a number such as 16 or 0x10",
+	"int64":  "a number such as 16 or 0x10",
+	"uint64": "a number such as 16 or 0x10",
+}
+
+// flagError turns a flag-parsing error into a usage error, with a value
+// the flag's type cannot parse said in words instead of a strconv error:
+// --size "-1": want a byte count such as 4096 or 0x1000.
+func flagError(_ *cobra.Command, err error) error {
+	var bad *pflag.InvalidValueError
+	if errors.As(err, &bad) && bad.GetFlag() != nil {
+		f := bad.GetFlag()
+		want, ok := flagWants[f.Name]
+		if !ok {
+			want, ok = typeWants[f.Value.Type()]
+		}
+		if ok {
+			return usageError{fmt.Errorf("--%s %q: want %s", f.Name, bad.GetValue(), want)}
+		}
+		return usageError{fmt.Errorf("--%s %q: %v", f.Name, bad.GetValue(), bad.Unwrap())}
+	}
+	return usageError{err}
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"syscall"
+	"testing"
+
+	"github.com/luoinspect/luoinspect/phys"
+)
+
+func TestErrorLine(t *testing.T) {
+	noKcore := &fs.PathError{Op: "open", Path: "/proc/kcore", Err: syscall.ENOENT}
+	noSock := &fs.PathError{Op: "open", Path: "sock", Err: syscall.ENXIO}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("open sock: %w", noSock), "open sock: no such device or address"},
+		{fmt.Errorf("pmem.bin: %w", errors.New("pmem.bin: not a core")), "pmem.bin: not a core"},
+		{fmt.Errorf("open /proc/kcore: no such file: use a kdump core: %w", noKcore), "open /proc/kcore: no such file: use a kdump core"},
+		{fmt.Errorf("live: %w", errors.Join(errors.New("no debugfs"), fmt.Errorf("open /proc/kcore: no such file: hint: %w", noKcore))),
+			"live: no debugfs; open /proc/kcore: no such file: hint"},
+		{noKcore, "open /proc/kcore: no such file or directory"},
+		{fmt.Errorf("reading %w", noKcore), "reading open /proc/kcore: no such file or directory"},
+	} {
+		if got := errorLine(tc.err); got != tc.want {
+			t.Errorf("errorLine(%q) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestNaming(t *testing.T) {
+	for _, tc := range []struct{ name, msg, want string }{
+		{"pmem.bin", "pmem.bin: not a core", "pmem.bin: not a core"},
+		{"live", "live: no debugfs", "live: no debugfs"},
+		{"raw:mem.bin@0x1000", "open raw image: open mem.bin: no such file", "open raw image: open mem.bin: no such file"},
+		{"snapshot:a.core", "fdt: bad magic", "snapshot:a.core: fdt: bad magic"},
+		{"spec a.yaml", "spec: bad field", "spec a.yaml: spec: bad field"},
+	} {
+		if got := naming(tc.name, errors.New(tc.msg)).Error(); got != tc.want {
+			t.Errorf("naming(%q, %q) = %q, want %q", tc.name, tc.msg, got, tc.want)
+		}
+	}
+	var u usageError
+	if !errors.As(naming("x", usageError{errors.New("bad")}), &u) {
+		t.Error("naming hides a usage error")
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		noun string
+		want string
+	}{
+		{0, "problem", "0 problems"}, {1, "problem", "1 problem"}, {2, "folio", "2 folios"},
+		{1, "entry", "1 entry"}, {3, "entry", "3 entries"}, {2, "day", "2 days"},
+		{2, "prefix", "2 prefixes"}, {2, "class", "2 classes"}, {1, "preserved block", "1 preserved block"},
+	} {
+		if got := plural(tc.n, tc.noun); got != tc.want {
+			t.Errorf("plural(%d, %q) = %q, want %q", tc.n, tc.noun, got, tc.want)
+		}
+	}
+	if got := plural(uint64(274), "page"); got != "274 pages" {
+		t.Errorf("plural(uint64) = %q", got)
+	}
+}
+
+func TestCheckSourceSpec(t *testing.T) {
+	for spec, bad := range map[string]bool{
+		"live": false, "live:in": false, "live:out": false, "live:x": true,
+		"raw:m.bin@0x1000": false, "raw:m.bin@4096": false, "raw:m.bin@zz": true, "raw:m.bin": true, "raw:@0x1000": true,
+		"core:": true, "core:a": false, "snapshot:": true, "blob:": true, "debugfs:": true, "debugfs-in:d": false,
+		"kcore": false, "devmem": false, "a.core": false, "dir/with:colon": false,
+	} {
+		err := checkSourceSpec(spec)
+		var u usageError
+		if (err != nil) != bad || err != nil && !errors.As(err, &u) {
+			t.Errorf("checkSourceSpec(%q) = %v, want bad %v (as a usage error)", spec, err, bad)
+		}
+	}
+}
+
+func TestClipRanges(t *testing.T) {
+	r := func(s, n uint64) phys.Range { return phys.Range{Start: s, Size: n} }
+	held := []phys.Range{r(0x1000, 0x2000), r(0x5000, 0x1000)}
+	got := clipRanges([]phys.Range{r(0, 0x2000), r(0x2800, 0x4000)}, held)
+	want := []phys.Range{r(0x1000, 0x1000), r(0x2800, 0x800), r(0x5000, 0x1000)}
+	if !slices.Equal(got, want) {
+		t.Errorf("clipRanges = %v, want %v", got, want)
+	}
+}
+
+func TestRecordHeld(t *testing.T) {
+	img := phys.NewImage()
+	if err := img.Add(0x10000, make([]byte, 0x2000)); err != nil {
+		t.Fatal(err)
+	}
+	rec := phys.NewRecorder(img)
+	if missing := recordHeld(rec, img.Ranges(), 0x11000, 0x3000); missing != 0x2000 {
+		t.Errorf("missing %#x, want 0x2000", missing)
+	}
+	if missing := recordHeld(rec, img.Ranges(), 0x10000, 0x1000); missing != 0 {
+		t.Errorf("missing %#x, want 0", missing)
+	}
+	if got := rec.Pages(); !slices.Equal(got, []phys.Range{{Start: 0x10000, Size: 0x2000}}) {
+		t.Errorf("recorded %v", got)
+	}
+}
