@@ -56,6 +56,13 @@ type State struct {
 	// walked one marked Chosen; nil when the root came from debugfs or a
 	// blob. Set by the loader.
 	Roots []RootSeen
+	// RootAddr is the physical address of the root FDT when the source
+	// tells it (phys.NoAddr otherwise: debugfs shows the bytes, not the
+	// address), and RootOrigin says where the root was read, e.g.
+	// "memory at PA 0x1f9000 (via setup_data/1 (type 10))". Set by the
+	// loader.
+	RootAddr   uint64
+	RootOrigin string
 	// Notes say how the state was found and what it cannot show, for
 	// readers (which root of several, a root completed from memory,
 	// sessions a running kernel has not written yet). Set by the loader.

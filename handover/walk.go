@@ -40,7 +40,7 @@ func Walk(root []byte, m phys.Memory, opts Options) (*State, error) {
 	if r == nil {
 		return nil, err
 	}
-	w := &walker{m: m, opts: opts, s: &State{ByteOrder: ByteOrder, Root: r, Stage: opts.Stage}}
+	w := &walker{m: m, opts: opts, s: &State{ByteOrder: ByteOrder, Root: r, Stage: opts.Stage, RootAddr: phys.NoAddr}}
 	w.problem(err)
 	w.detectKHO()
 	w.memmap()
@@ -334,9 +334,13 @@ func (w *walker) luo(c *Client) error {
 	}
 	var st *luo.State
 	var err error
-	if _, fromDebugfs := w.opts.SubBlobs[c.Name]; fromDebugfs {
+	_, fromDebugfs := w.opts.SubBlobs[c.Name]
+	switch {
+	case fromDebugfs && c.HasAddr:
+		st, err = luo.DecodeBlob(w.m, c.Blob, c.Addr, gen)
+	case fromDebugfs:
 		st, err = luo.Decode(w.m, c.Blob, gen)
-	} else {
+	default:
 		st, err = luo.DecodeAt(w.m, c.Addr, c.Size, gen)
 	}
 	if err != nil && d.IsAssumed() {

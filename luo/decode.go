@@ -30,6 +30,13 @@ func Decode(m phys.Memory, blob []byte, gen string) (*State, error) {
 	return decode(m, blob, phys.NoAddr, gen)
 }
 
+// DecodeBlob decodes blob, a copy of the LUO blob that sits at physical
+// address addr (as debugfs shows it), like Decode; problems inside the blob
+// and the state's Layout.BlobAddr then carry addr.
+func DecodeBlob(m phys.Memory, blob []byte, addr uint64, gen string) (*State, error) {
+	return decode(m, blob, addr, gen)
+}
+
 // DecodeAt reads size bytes at physical address addr from m and decodes
 // them like Decode; problems inside the blob then carry its physical
 // address, and the state's Layout.BlobAddr is set. The State is nil when

@@ -261,6 +261,24 @@ func EncodableGenerations() []string {
 }
 
 // serTagFor returns the generation whose raw luo_ser starts with compat.
+// EntrySizes returns the sizes of one session entry and one file entry of
+// LUO generation gen, the strides of its arrays and block chains; ok is
+// false for an unknown generation (a size the generation does not have is
+// 0).
+func EntrySizes(gen string) (session, file int, ok bool) {
+	l, ok := layouts[gen]
+	if !ok {
+		return 0, 0, false
+	}
+	if l.sess != nil {
+		session = l.sess.Size
+	}
+	if l.file != nil {
+		file = l.file.Size
+	}
+	return session, file, true
+}
+
 func serTagFor(compat string) (string, bool) {
 	var tags []string
 	for tag, l := range layouts {

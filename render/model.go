@@ -8,15 +8,18 @@ import (
 	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/kho"
+	"github.com/luoinspect/luoinspect/luo"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
 // SchemaState names the version of the State document. It changes when a
-// field is removed or changes meaning; added fields keep it.
-const SchemaState = "luoinspect.state/v1"
+// field is removed or changes meaning; added fields keep it. v2 carries
+// every 64-bit value (address, token, size, count, pfn, data) as a "0x…"
+// string, so that no JSON reader rounds it through a double.
+const SchemaState = "luoinspect.state/v2"
 
-// Hex is a 64-bit value rendered as a "0x…" string, so that addresses keep
-// every bit in JSON readers that use doubles.
+// Hex is a 64-bit value rendered as a "0x…" string, so that addresses,
+// tokens and sizes keep every bit in JSON readers that use doubles.
 type Hex uint64
 
 // MarshalText renders the value in hex.
@@ -105,7 +108,21 @@ type KHO struct {
 	// PreservedBlocks and PreservedBytes summarise the memory map; absent
 	// when it could not be read.
 	PreservedBlocks *int    `json:"preserved_blocks,omitempty" yaml:"preserved_blocks,omitempty"`
-	PreservedBytes  *uint64 `json:"preserved_bytes,omitempty" yaml:"preserved_bytes,omitempty"`
+	PreservedBytes  *Hex    `json:"preserved_bytes,omitempty" yaml:"preserved_bytes,omitempty"`
+	// Root is the root FDT itself: its address and how it was found.
+	Root KHORoot `json:"root" yaml:"root"`
+	// Map is the preserved-memory map block by block (--detail full).
+	Map *Map `json:"map,omitempty" yaml:"map,omitempty"`
+}
+
+// Map is the preserved-memory map in full: its structure, every block in
+// map order and the totals per order.
+type Map struct {
+	MapInfo `yaml:",inline"`
+	Chunks  []MapChunk       `json:"chunks,omitempty" yaml:"chunks,omitempty"`
+	Leaves  []RadixLeaf      `json:"leaves,omitempty" yaml:"leaves,omitempty"`
+	Blocks  []PreservedBlock `json:"blocks" yaml:"blocks"`
+	Orders  []OrderTotal     `json:"orders" yaml:"orders"`
 }
 
 // Client is one KHO client node.
@@ -116,54 +133,102 @@ type Client struct {
 	Addr *Hex `json:"addr,omitempty" yaml:"addr,omitempty"`
 	// Size is the blob's length (blob-size, or the FDT header's
 	// totalsize); absent when neither could be read.
-	Size    *uint64 `json:"size,omitempty" yaml:"size,omitempty"`
+	Size    *Hex    `json:"size,omitempty" yaml:"size,omitempty"`
 	HasSize bool    `json:"blob_size" yaml:"blob_size"`
 	Error   string  `json:"error,omitempty" yaml:"error,omitempty"`
 }
 
 // LUO is the LUO state.
 type LUO struct {
-	Compatible       string    `json:"compatible,omitempty" yaml:"compatible,omitempty"`
-	Addr             Hex       `json:"addr" yaml:"addr"`
-	LiveupdateNumber uint64    `json:"liveupdate_number" yaml:"liveupdate_number"`
-	Sessions         []Session `json:"sessions" yaml:"sessions"`
+	LUOInfo  `yaml:",inline"`
+	Sessions []Session `json:"sessions" yaml:"sessions"`
 	// Files are L-RFC's files, preserved by the whole state rather than
 	// a session.
 	Files []File `json:"files,omitempty" yaml:"files,omitempty"`
 	FLBs  []FLB  `json:"flbs" yaml:"flbs"`
+	// Features and SessionBlocks are shown with --detail full.
+	Features      []FeatureWord `json:"features,omitempty" yaml:"features,omitempty"`
+	SessionBlocks []ChainBlock  `json:"session_blocks,omitempty" yaml:"session_blocks,omitempty"`
+}
+
+// LUOInfo is the LUO blob's own record: where it and its headers are.
+type LUOInfo struct {
+	Compatible       string `json:"compatible,omitempty" yaml:"compatible,omitempty"`
+	Addr             Hex    `json:"addr" yaml:"addr"`
+	Size             Hex    `json:"size" yaml:"size"`
+	LiveupdateNumber Hex    `json:"liveupdate_number" yaml:"liveupdate_number"`
+	// SerAddr is struct luo_ser when it is not the blob itself (the
+	// luo-abi-header target of luo-v2).
+	SerAddr           *Hex         `json:"ser_addr,omitempty" yaml:"ser_addr,omitempty"`
+	SessionCompatible string       `json:"session_compatible,omitempty" yaml:"session_compatible,omitempty"`
+	FLBCompatible     string       `json:"flb_compatible,omitempty" yaml:"flb_compatible,omitempty"`
+	SessionHeader     *ArrayHeader `json:"session_header,omitempty" yaml:"session_header,omitempty"`
+	FLBHeader         *ArrayHeader `json:"flb_header,omitempty" yaml:"flb_header,omitempty"`
+	SessionFDT        *Hex         `json:"session_fdt,omitempty" yaml:"session_fdt,omitempty"`
+	FilesFDT          *Hex         `json:"files_fdt,omitempty" yaml:"files_fdt,omitempty"`
 }
 
 // Session is one LUO session.
 type Session struct {
-	Name  string `json:"name" yaml:"name"`
-	Addr  Hex    `json:"addr" yaml:"addr"`
-	Path  string `json:"path" yaml:"path"`
-	Files []File `json:"files" yaml:"files"`
+	SessionInfo `yaml:",inline"`
+	Files       []File `json:"files" yaml:"files"`
+	// FileBlocks is the block chain of the files (--detail full).
+	FileBlocks []ChainBlock `json:"file_blocks,omitempty" yaml:"file_blocks,omitempty"`
+}
+
+// SessionInfo is a session's own record.
+type SessionInfo struct {
+	Name string `json:"name" yaml:"name"`
+	Addr Hex    `json:"addr" yaml:"addr"`
+	Path string `json:"path" yaml:"path"`
+	// FilesAddr is the file array or the first block of the file chain;
+	// absent for a session without files.
+	FilesAddr  *Hex `json:"files_addr,omitempty" yaml:"files_addr,omitempty"`
+	FilesPgcnt *Hex `json:"files_pgcnt,omitempty" yaml:"files_pgcnt,omitempty"`
+	NrFiles    int  `json:"nr_files" yaml:"nr_files"`
 }
 
 // File is one preserved file.
 type File struct {
+	FileInfo `yaml:",inline"`
+	Memfd    *Memfd `json:"memfd,omitempty" yaml:"memfd,omitempty"`
+}
+
+// FileInfo is a file's own record.
+type FileInfo struct {
 	Path    string `json:"path" yaml:"path"`
-	Token   uint64 `json:"token" yaml:"token"`
+	Token   Hex    `json:"token" yaml:"token"`
 	Handler string `json:"handler" yaml:"handler"`
 	Data    Hex    `json:"data" yaml:"data"`
 	Addr    Hex    `json:"addr" yaml:"addr"`
-	Memfd   *Memfd `json:"memfd,omitempty" yaml:"memfd,omitempty"`
 	Error   string `json:"error,omitempty" yaml:"error,omitempty"`
 }
 
-// Memfd is a memfd payload (folios are summarised, not listed). Seals
-// and Flags are absent for generations that have no such field (M0, M1).
+// Memfd is a memfd payload: the descriptor and, with --detail full, its
+// folio area and every record.
 type Memfd struct {
+	MemfdInfo `yaml:",inline"`
+	Chunks    []VmallocChunk `json:"chunks,omitempty" yaml:"chunks,omitempty"`
+	Folios    []Folio        `json:"folios,omitempty" yaml:"folios,omitempty"`
+	Holes     []Hole         `json:"holes,omitempty" yaml:"holes,omitempty"`
+}
+
+// MemfdInfo is a memfd descriptor's own record. Seals, Flags and
+// Features are absent for generations that have no such field.
+type MemfdInfo struct {
 	Generation string  `json:"generation" yaml:"generation"`
-	Pos        uint64  `json:"pos" yaml:"pos"`
-	Size       uint64  `json:"size" yaml:"size"`
+	Addr       Hex     `json:"addr" yaml:"addr"`
+	Pos        Hex     `json:"pos" yaml:"pos"`
+	Size       Hex     `json:"size" yaml:"size"`
 	Seals      *uint32 `json:"seals,omitempty" yaml:"seals,omitempty"`
 	Flags      *uint32 `json:"flags,omitempty" yaml:"flags,omitempty"`
-	NrFolios   uint64  `json:"nr_folios" yaml:"nr_folios"`
-	// Folios is the first chunk of the folio array; absent for M0, whose
-	// records sit in its FDT.
-	Folios *Hex `json:"folios,omitempty" yaml:"folios,omitempty"`
+	NrFolios   Hex     `json:"nr_folios" yaml:"nr_folios"`
+	// FolioArray is the first chunk of the folio array's vmalloc area;
+	// absent for M0, whose records sit in its FDT (FolioRecords).
+	FolioArray   *Hex          `json:"folio_array,omitempty" yaml:"folio_array,omitempty"`
+	FolioRecords *Hex          `json:"folio_records,omitempty" yaml:"folio_records,omitempty"`
+	Vmalloc      *Vmalloc      `json:"vmalloc,omitempty" yaml:"vmalloc,omitempty"`
+	Features     []FeatureWord `json:"features,omitempty" yaml:"features,omitempty"`
 	// SHA256 is the content digest (dump --digest): what sha256sum gives
 	// on the restored file. DigestError says why it could not be made.
 	SHA256      string `json:"sha256,omitempty" yaml:"sha256,omitempty"`
@@ -173,15 +238,17 @@ type Memfd struct {
 // FLB is one File-Lifecycle-Bound object.
 type FLB struct {
 	Name  string `json:"name" yaml:"name"`
+	Addr  Hex    `json:"addr" yaml:"addr"`
+	Path  string `json:"path" yaml:"path"`
 	Data  Hex    `json:"data" yaml:"data"`
-	Count uint64 `json:"count" yaml:"count"`
+	Count Hex    `json:"count" yaml:"count"`
 }
 
 // Region is one memblock reserve_mem region.
 type Region struct {
 	Name  string `json:"name" yaml:"name"`
 	Start Hex    `json:"start" yaml:"start"`
-	Size  uint64 `json:"size" yaml:"size"`
+	Size  Hex    `json:"size" yaml:"size"`
 }
 
 // KexecMeta is the kexec-metadata client.
@@ -196,7 +263,7 @@ type Problem struct {
 	Path    string `json:"path" yaml:"path"`
 	Kind    string `json:"kind" yaml:"kind"`
 	Addr    *Hex   `json:"addr,omitempty" yaml:"addr,omitempty"`
-	Offset  *int64 `json:"offset,omitempty" yaml:"offset,omitempty"`
+	Offset  *Hex   `json:"offset,omitempty" yaml:"offset,omitempty"`
 	Message string `json:"message" yaml:"message"`
 }
 
@@ -215,7 +282,7 @@ func Model(s *handover.State) *State {
 			cl.Addr = &a
 		}
 		if c.HasSize || c.Blob != nil || c.Size != 0 {
-			size := c.Size
+			size := Hex(c.Size)
 			cl.Size = &size
 		}
 		if c.Err != nil {
@@ -223,13 +290,14 @@ func Model(s *handover.State) *State {
 		}
 		out.KHO.Clients = append(out.KHO.Clients, cl)
 	}
+	out.KHO.Root = rootModel(s)
 	out.KHO.PreservedMap = preservedMap(s)
 	if s.Preserved != nil {
 		var n int
-		var bytes uint64
+		var bytes Hex
 		for b := range s.Preserved.All() {
 			n++
-			bytes += b.Size()
+			bytes += Hex(b.Size())
 		}
 		out.KHO.PreservedBlocks, out.KHO.PreservedBytes = &n, &bytes
 	}
@@ -238,7 +306,7 @@ func Model(s *handover.State) *State {
 	}
 	if s.Memblock != nil {
 		for _, r := range s.Memblock.Regions {
-			out.Memblock = append(out.Memblock, Region{r.Name, Hex(r.Start), r.Size})
+			out.Memblock = append(out.Memblock, Region{r.Name, Hex(r.Start), Hex(r.Size)})
 		}
 	}
 	if km := s.KexecMetadata; km != nil {
@@ -267,6 +335,25 @@ func Model(s *handover.State) *State {
 	return out
 }
 
+// rootModel says where the root FDT is and how it was found.
+func rootModel(s *handover.State) KHORoot {
+	r := s.Root
+	out := KHORoot{Found: s.RootOrigin, Compatibles: r.Compatibles}
+	if out.Compatibles == nil {
+		out.Compatibles = []string{}
+	}
+	if s.RootAddr != phys.NoAddr {
+		out.Addr = optHex(s.RootAddr)
+		if out.Addr == nil {
+			out.Addr = new(Hex)
+		}
+	}
+	if r.Tree != nil {
+		out.TotalSize = Hex(r.Tree.Header.TotalSize)
+	}
+	return out
+}
+
 // preservedMap says how much of the memory map the walk read.
 func preservedMap(s *handover.State) string {
 	switch _, consumed := s.ConsumedPart(handover.ConsumedMemoryMap); {
@@ -289,51 +376,118 @@ func component(c abi.Detection) Component {
 
 func luoModel(s *handover.State) *LUO {
 	l := s.LUO
-	out := &LUO{Compatible: l.Compatible, Addr: Hex(l.Layout.BlobAddr), LiveupdateNumber: l.LiveupdateNumber,
-		Sessions: []Session{}, FLBs: []FLB{}}
+	out := &LUO{LUOInfo: luoInfo(s), Sessions: []Session{}, FLBs: []FLB{}}
 	for i := range s.GlobalFiles {
 		out.Files = append(out.Files, fileModel(&s.GlobalFiles[i]))
 	}
 	for _, sn := range s.Sessions {
-		ss := Session{Name: sn.Session.Name, Addr: Hex(sn.Session.Addr), Path: sn.Session.Path, Files: []File{}}
+		ss := Session{SessionInfo: sessionInfo(sn), Files: []File{}}
 		for i := range sn.Files {
 			ss.Files = append(ss.Files, fileModel(&sn.Files[i]))
 		}
 		out.Sessions = append(out.Sessions, ss)
 	}
 	for _, fl := range l.FLBs {
-		out.FLBs = append(out.FLBs, FLB{fl.Name, Hex(fl.Data), fl.Count})
+		out.FLBs = append(out.FLBs, flbModel(fl))
 	}
 	return out
 }
 
-func fileModel(fs *handover.FileState) File {
-	f := File{Path: fs.File.Path, Token: fs.File.Token, Handler: fs.Handler, Data: Hex(fs.File.Data), Addr: Hex(fs.File.Addr)}
-	if m := fs.Memfd; m != nil {
-		f.Memfd = &Memfd{Generation: m.Generation, Pos: m.Pos, Size: m.Size, NrFolios: m.NrFolios}
-		if m.HasField("folios.first") {
-			a := Hex(m.Folios.First)
-			f.Memfd.Folios = &a
-		}
-		if m.HasField("seals") {
-			seals := m.Seals
-			f.Memfd.Seals = &seals
-		}
-		if m.HasField("flags") {
-			flags := m.Flags
-			f.Memfd.Flags = &flags
-		}
-		if fs.Digest != nil {
-			f.Memfd.SHA256 = fs.Digest.String()
-		}
-		if fs.DigestErr != nil {
-			f.Memfd.DigestError = fs.DigestErr.Error()
-		}
+// luoInfo is the LUO blob's own record.
+func luoInfo(s *handover.State) LUOInfo {
+	l := s.LUO
+	ly := l.Layout
+	out := LUOInfo{Compatible: l.Compatible, Addr: Hex(ly.BlobAddr), Size: Hex(ly.BlobSize),
+		LiveupdateNumber: Hex(l.LiveupdateNumber), SessionCompatible: ly.SessionCompatible,
+		FLBCompatible: ly.FLBCompatible, SessionHeader: arrayHeader(ly.SessionHeader),
+		FLBHeader: arrayHeader(ly.FLBHeader), SessionFDT: optHex(ly.SessionFDT), FilesFDT: optHex(ly.FilesFDT)}
+	if ly.SerAddr != ly.BlobAddr {
+		out.SerAddr = optHex(ly.SerAddr)
 	}
+	return out
+}
+
+// optHex is v as an optional value, absent when 0.
+func optHex(v uint64) *Hex {
+	if v == 0 {
+		return nil
+	}
+	h := Hex(v)
+	return &h
+}
+
+func arrayHeader(h *luo.ArrayHeader) *ArrayHeader {
+	if h == nil {
+		return nil
+	}
+	out := &ArrayHeader{Addr: Hex(h.Addr), Count: Hex(h.Count)}
+	if h.HasPgcnt {
+		pg := Hex(h.Pgcnt)
+		out.Pgcnt = &pg
+	}
+	return out
+}
+
+func sessionInfo(sn handover.SessionState) SessionInfo {
+	ss := sn.Session
+	out := SessionInfo{Name: ss.Name, Addr: Hex(ss.Addr), Path: ss.Path, FilesAddr: optHex(ss.FilesAddr), NrFiles: len(sn.Files)}
+	if ss.FilesAddr != 0 && ss.FilesPgcnt != 0 {
+		out.FilesPgcnt = optHex(ss.FilesPgcnt)
+	}
+	return out
+}
+
+func flbModel(fl luo.FLB) FLB {
+	return FLB{Name: fl.Name, Addr: Hex(fl.Addr), Path: fl.Path, Data: Hex(fl.Data), Count: Hex(fl.Count)}
+}
+
+func fileModel(fs *handover.FileState) File {
+	f := File{FileInfo: fileInfo(fs)}
+	if fs.Memfd != nil {
+		f.Memfd = &Memfd{MemfdInfo: memfdInfo(fs)}
+	}
+	return f
+}
+
+func fileInfo(fs *handover.FileState) FileInfo {
+	f := FileInfo{Path: fs.File.Path, Token: Hex(fs.File.Token), Handler: fs.Handler, Data: Hex(fs.File.Data), Addr: Hex(fs.File.Addr)}
 	if fs.Err != nil {
 		f.Error = summary(fs.Err, fs.File.Path)
 	}
 	return f
+}
+
+// memfdInfo is the memfd descriptor's own record; fs.Memfd is not nil.
+func memfdInfo(fs *handover.FileState) MemfdInfo {
+	m := fs.Memfd
+	out := MemfdInfo{Generation: m.Generation, Addr: Hex(m.Addr), Pos: Hex(m.Pos), Size: Hex(m.Size), NrFolios: Hex(m.NrFolios)}
+	if m.HasField("folios.first") {
+		out.FolioArray = optHex(m.Folios.First)
+		out.Vmalloc = &Vmalloc{First: Hex(m.Folios.First), TotalPages: Hex(m.Folios.TotalPages),
+			Order: int(m.Folios.Order), Flags: Hex(m.Folios.Flags)}
+	}
+	if m.FDT != nil {
+		out.FolioRecords = optHex(m.FDT.Folios)
+	}
+	if m.HasField("seals") {
+		seals := m.Seals
+		out.Seals = &seals
+	}
+	if m.HasField("flags") {
+		flags := m.Flags
+		out.Flags = &flags
+	}
+	if m.HasField("features.req") {
+		ft := m.Features
+		out.Features = featureWords(m.Generation, "MEMFD_LUO_FEATURE_", ft.Supp, ft.Req, ft.Active)
+	}
+	if fs.Digest != nil {
+		out.SHA256 = fs.Digest.String()
+	}
+	if fs.DigestErr != nil {
+		out.DigestError = fs.DigestErr.Error()
+	}
+	return out
 }
 
 // summary is an error on one line: the first problem it holds, and how
@@ -358,7 +512,7 @@ func problem(p *phys.Error) Problem {
 		out.Addr = &a
 	}
 	if p.Offset >= 0 {
-		o := p.Offset
+		o := Hex(p.Offset)
 		out.Offset = &o
 	}
 	return out

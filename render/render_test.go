@@ -78,10 +78,17 @@ func TestSelect(t *testing.T) {
 		path, want string
 		ok         bool
 	}{
-		{"luo/sessions/big/files/3/token", "3", true},
-		{"luo/sessions/0/name", `"big"`, true},
-		{"luo/sessions/s10/files/1010/memfd/generation", `"M2b"`, true},
+		{"luo/sessions/big/files/token=3/token", `"0x3"`, true},
+		{"luo/sessions/big/files/token=0x3/token", `"0x3"`, true},
+		{"luo/sessions/big/files/#2/token", `"0x3"`, true},
+		{"luo/sessions/#0/name", `"big"`, true},
+		{"luo/sessions/s10/files/token=1010/memfd/generation", `"M2b"`, true},
 		{"GENERATIONS/kho/tag", `"K4"`, true},
+		{"kho/preserved_blocks", "316", true},
+		{"luo/sessions/big/files/3", "", false},
+		{"luo/sessions/#999", "", false},
+		{"luo/sessions/#x", "", false},
+		{"luo/sessions/big/files/token=zz", "", false},
 		{"luo/sessions/nope", "", false},
 		{"kho/compatible/x", "", false},
 	} {

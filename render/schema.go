@@ -31,19 +31,11 @@ func schemaOf(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string"}
 	case reflect.Bool:
 		return map[string]any{"type": "boolean"}
-	case reflect.Int, reflect.Int64, reflect.Uint32, reflect.Uint64:
+	case reflect.Int, reflect.Int64, reflect.Uint32:
 		return map[string]any{"type": "integer"}
 	case reflect.Struct:
 		props := map[string]any{}
-		var required []string
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-			props[name] = schemaOf(f.Type)
-			if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
-				required = append(required, name)
-			}
-		}
+		required := structMembers(t, props)
 		out := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
 		if len(required) > 0 {
 			out["required"] = required
@@ -51,4 +43,24 @@ func schemaOf(t reflect.Type) map[string]any {
 		return out
 	}
 	return map[string]any{}
+}
+
+// structMembers adds the JSON members of struct t to props, those of
+// embedded structs included (encoding/json inlines them), and returns the
+// required ones.
+func structMembers(t reflect.Type, props map[string]any) []string {
+	var required []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous && f.Tag.Get("json") == "" {
+			required = append(required, structMembers(f.Type, props)...)
+			continue
+		}
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		props[name] = schemaOf(f.Type)
+		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
+			required = append(required, name)
+		}
+	}
+	return required
 }

@@ -40,11 +40,24 @@ func (n *node) add(label string) *node {
 // Tree writes the state as an indented tree: KHO root and map, each client,
 // LUO sessions with their files and memfd payloads, FLBs, and problems.
 func Tree(w io.Writer, s *handover.State, paint Painter) error {
+	return tree(w, s, paint, nil)
+}
+
+// FullTree is Tree with every record under its node (dump --detail full):
+// the root's address, the map's structure, totals per order and block runs,
+// LUO headers, feature bits and block chains, and each memfd's vmalloc
+// chunks, folio runs and holes. Runs of records that continue each other
+// are one line.
+func FullTree(w io.Writer, s *handover.State, mem phys.Memory, paint Painter) error {
+	return tree(w, s, paint, &fullTree{s: s, mem: mem, files: filesByPath(s)})
+}
+
+func tree(w io.Writer, s *handover.State, paint Painter, full *fullTree) error {
 	if paint == nil {
 		paint = func(_ Style, t string) string { return t }
 	}
 	m := Model(s)
-	p := printer{paint: paint, owned: ownProblems(m)}
+	p := printer{paint: paint, owned: ownProblems(m), full: full}
 	root := &node{label: fmt.Sprintf("KHO %s %s  map %s  %s layout",
 		paint(Gen, m.KHO.Compatible), p.gen(m.Generations.KHO), p.addr(m.KHO.MemoryMap), m.KHO.Layout)}
 	p.conflicts(root, m.Generations.KHO)
@@ -52,11 +65,12 @@ func Tree(w io.Writer, s *handover.State, paint Painter) error {
 	for _, c := range m.Consumed {
 		consumed[c.Path] = c
 	}
-	root.add(p.preserved(m, consumed))
+	p.rootDetail(root, m)
+	p.mapDetail(root.add(p.preserved(m, consumed)))
 	for _, c := range m.KHO.Clients {
 		size := "size unknown"
 		if c.Size != nil {
-			size = HumanSize(*c.Size)
+			size = HumanSize(uint64(*c.Size))
 		}
 		if c.HasSize {
 			size += ", blob-size"
@@ -74,7 +88,7 @@ func Tree(w io.Writer, s *handover.State, paint Painter) error {
 			p.luo(cn, m)
 		case "memblock":
 			for _, r := range m.Memblock {
-				cn.add(fmt.Sprintf("%s %s +%s", paint(Name, r.Name), p.addr(r.Start), HumanSize(r.Size)))
+				cn.add(fmt.Sprintf("%s %s +%s", paint(Name, r.Name), p.addr(r.Start), HumanSize(uint64(r.Size))))
 			}
 		case "kexec-metadata":
 			if k := m.KexecMeta; k != nil {
@@ -117,6 +131,7 @@ func writeKids(b *strings.Builder, n *node, prefix string) {
 }
 
 type printer struct {
+	full  *fullTree // nil for the summary tree
 	paint Painter
 	// owned holds the problems by the path of the node that shows them.
 	owned map[string][]Problem
@@ -176,7 +191,7 @@ func (p printer) preserved(m *State, consumed map[string]Consumed) string {
 	case "unresolved":
 		return p.paint(Warn, "preserved memory: unresolved (the map could not be read)")
 	}
-	s := fmt.Sprintf("preserved memory: %s, %s", plural(*k.PreservedBlocks, "block"), HumanSize(*k.PreservedBytes))
+	s := fmt.Sprintf("preserved memory: %s, %s", plural(*k.PreservedBlocks, "block"), HumanSize(uint64(*k.PreservedBytes)))
 	if k.PreservedMap == "partial" {
 		return p.paint(Warn, "preserved memory: at least "+s[len("preserved memory: "):]+" (parts of the map unresolved)")
 	}
@@ -235,19 +250,25 @@ func (p printer) luo(cn *node, m *State) {
 	}
 	ln := cn.add(fmt.Sprintf("%s %s  live update #%d", p.paint(Gen, compat), p.gen(m.Generations.LUO), l.LiveupdateNumber))
 	p.conflicts(ln, m.Generations.LUO)
+	p.luoDetail(ln, l)
 	p.problemsAt(ln, luoPath)
 	for _, f := range l.Files {
 		p.file(ln, m, f)
 	}
 	for _, s := range l.Sessions {
 		sn := ln.add(fmt.Sprintf("session %s %s  %s", p.paint(Name, fmt.Sprintf("%q", s.Name)), p.addr(s.Addr), plural(len(s.Files), "file")))
+		p.sessionDetail(sn, s)
 		p.problemsAt(sn, s.Path)
 		for _, f := range s.Files {
 			p.file(sn, m, f)
 		}
 	}
 	for _, f := range l.FLBs {
-		ln.add(fmt.Sprintf("FLB %s  data 0x%x  count %d", p.paint(Name, f.Name), uint64(f.Data), f.Count))
+		line := fmt.Sprintf("FLB %s  data 0x%x  count %d", p.paint(Name, f.Name), uint64(f.Data), uint64(f.Count))
+		if p.full != nil && f.Addr != 0 {
+			line += "  entry " + p.addr(f.Addr)
+		}
+		ln.add(line)
 	}
 }
 
@@ -255,7 +276,7 @@ func (p printer) luo(cn *node, m *State) {
 func (p printer) file(n *node, m *State, f File) {
 	fn := n.add(fmt.Sprintf("file token 0x%x  %s  data %s", f.Token, p.paint(Gen, f.Handler), p.addr(f.Data)))
 	if mf := f.Memfd; mf != nil {
-		line := fmt.Sprintf("memfd %s  size %s  pos %d", p.paint(Gen, mf.Generation), HumanSize(mf.Size), mf.Pos)
+		line := fmt.Sprintf("memfd %s  size %s  pos %d", p.paint(Gen, mf.Generation), HumanSize(uint64(mf.Size)), mf.Pos)
 		if mf.Seals != nil {
 			line += fmt.Sprintf("  seals 0x%x", *mf.Seals)
 		}
@@ -263,10 +284,11 @@ func (p printer) file(n *node, m *State, f File) {
 			line += fmt.Sprintf("  flags 0x%x", *mf.Flags)
 		}
 		line += "  " + plural(int(min(mf.NrFolios, 1<<31)), "folio")
-		if mf.Folios != nil {
-			line += ", array " + p.addr(*mf.Folios)
+		if mf.FolioArray != nil {
+			line += ", array " + p.addr(*mf.FolioArray)
 		}
 		mn := fn.add(line)
+		p.memfdDetail(mn, f)
 		switch {
 		case mf.SHA256 != "":
 			mn.add("sha256 " + mf.SHA256)

@@ -29,8 +29,13 @@ func writeDoc(w io.Writer, format string, doc any) error {
 
 // checkFormat validates an -o value against the formats a command offers.
 func checkFormat(format string, allowed ...string) error {
-	if !slices.Contains(allowed, format) {
-		return usageError{fmt.Errorf("-o must be one of %v, not %q", allowed, format)}
+	return checkChoice("-o", format, allowed...)
+}
+
+// checkChoice refuses a flag value outside allowed as a usage error.
+func checkChoice(flag, value string, allowed ...string) error {
+	if !slices.Contains(allowed, value) {
+		return usageError{fmt.Errorf("%s must be one of %v, not %q", flag, allowed, value)}
 	}
 	return nil
 }

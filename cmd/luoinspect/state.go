@@ -197,12 +197,18 @@ func (f *stateFlags) loadSample(opts handover.Options) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &loaded{state: st, mem: mem, blobs: encodedBlobs(enc), name: "sample " + name, close: func() error { return nil }}, nil
+	blobs := encodedBlobs(enc)
+	st.RootAddr, st.RootOrigin = blobs.RootAddr, blobs.Origin
+	return &loaded{state: st, mem: mem, blobs: blobs, name: "sample " + name, close: func() error { return nil }}, nil
 }
 
 // encodedBlobs describes an encoded state the way debugfs shows it.
 func encodedBlobs(enc *handover.Encoded) *source.Blobs {
-	b := &source.Blobs{Side: "out", Origin: "encoded " + enc.Spec.Name, Root: enc.Root, RootAddr: enc.RootAddr, Scratch: enc.Scratch}
+	origin := "written by luoinspect encode"
+	if enc.Spec.Name != "" {
+		origin += " (" + enc.Spec.Name + ")"
+	}
+	b := &source.Blobs{Side: "out", Origin: origin, Root: enc.Root, RootAddr: enc.RootAddr, Scratch: enc.Scratch}
 	for _, name := range slices.Sorted(maps.Keys(enc.Blobs)) {
 		b.Subs = append(b.Subs, source.Blob{Name: name, Data: enc.Blobs[name]})
 	}
@@ -280,6 +286,7 @@ func (f *stateFlags) loadSource(spec string, opts handover.Options) (*loaded, er
 		notes = append(notes, rawBaseNote(raw, st, blobs.Root, opts)...)
 	}
 	st.Notes, st.Roots = notes, roots
+	st.RootAddr, st.RootOrigin = blobs.RootAddr, blobs.Origin
 	if err := stopped(ctx); err != nil {
 		src.Close()
 		return nil, err

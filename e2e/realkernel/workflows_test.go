@@ -32,6 +32,7 @@ func TestLiveUpdate(t *testing.T) {
 			_, cli := binaries(t)
 			checkOutgoing(t, u)
 			checkHandover(t, u, cli)
+			checkRecords(t, u, cli)
 			checkIncoming(t, u)
 			checkRoots(t, u, cli)
 			checkNothingLost(t, u, cli)
@@ -157,7 +158,7 @@ func checkHandover(t *testing.T, u *update, cli string) {
 		t.Errorf("%d FLBs, want the 3 of LIVEUPDATE_TEST", len(st.LUO.FLBs))
 	}
 	for _, f := range st.LUO.FLBs {
-		if !strings.HasPrefix(f.Name, "liveupdate-test-flb-v") || f.Count != uint64(files) {
+		if !strings.HasPrefix(f.Name, "liveupdate-test-flb-v") || uint64(f.Count) != uint64(files) {
 			t.Errorf("FLB %s count %d, want liveupdate-test-flb-v* with count %d (one per file)", f.Name, f.Count, files)
 		}
 	}
