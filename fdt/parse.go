@@ -466,7 +466,8 @@ func (p *parser) parseProp(pos, end int, cur int32, strs string) (int, bool) {
 	t := p.t
 	data := t.Data
 	if pos+propHeaderSize > end {
-		return 0, p.fail(ErrTruncated, pos, cur, "property header runs past the structure block")
+		// Nothing past a cut can be parsed: a lenient walk ends here.
+		return end, p.fail(ErrTruncated, pos, cur, "property header runs past the structure block")
 	}
 	length := int(be32(data, pos+4))
 	nameoff := be32(data, pos+8)
@@ -477,7 +478,7 @@ func (p *parser) parseProp(pos, end int, cur int32, strs string) (int, bool) {
 	}
 	vend := voff + pad + length
 	if length < 0 || vend > end || vend < voff {
-		return 0, p.fail(ErrTruncated, pos+4, cur, "property value of %d bytes runs past the structure block", be32(data, pos+4))
+		return end, p.fail(ErrTruncated, pos+4, cur, "property value of %d bytes runs past the structure block", be32(data, pos+4))
 	}
 	next := align4(vend)
 	p.checkPadding(vend, min(next, end), cur)

@@ -107,8 +107,8 @@ type KHO struct {
 	PreservedMap string `json:"preserved_map" yaml:"preserved_map"`
 	// PreservedBlocks and PreservedBytes summarise the memory map; absent
 	// when it could not be read.
-	PreservedBlocks *int    `json:"preserved_blocks,omitempty" yaml:"preserved_blocks,omitempty"`
-	PreservedBytes  *Hex    `json:"preserved_bytes,omitempty" yaml:"preserved_bytes,omitempty"`
+	PreservedBlocks *int `json:"preserved_blocks,omitempty" yaml:"preserved_blocks,omitempty"`
+	PreservedBytes  *Hex `json:"preserved_bytes,omitempty" yaml:"preserved_bytes,omitempty"`
 	// Root is the root FDT itself: its address and how it was found.
 	Root KHORoot `json:"root" yaml:"root"`
 	// Map is the preserved-memory map block by block (--detail full).
@@ -129,13 +129,16 @@ type Map struct {
 type Client struct {
 	Name string `json:"name" yaml:"name"`
 	Kind string `json:"kind" yaml:"kind"`
+	// Compatible is the blob's own identification string when it has one
+	// (an FDT's root compatible, a raw luo_ser's leading string).
+	Compatible string `json:"compatible,omitempty" yaml:"compatible,omitempty"`
 	// Addr is absent when the root's pointer property could not be read.
 	Addr *Hex `json:"addr,omitempty" yaml:"addr,omitempty"`
 	// Size is the blob's length (blob-size, or the FDT header's
 	// totalsize); absent when neither could be read.
-	Size    *Hex    `json:"size,omitempty" yaml:"size,omitempty"`
-	HasSize bool    `json:"blob_size" yaml:"blob_size"`
-	Error   string  `json:"error,omitempty" yaml:"error,omitempty"`
+	Size    *Hex   `json:"size,omitempty" yaml:"size,omitempty"`
+	HasSize bool   `json:"blob_size" yaml:"blob_size"`
+	Error   string `json:"error,omitempty" yaml:"error,omitempty"`
 }
 
 // LUO is the LUO state.
@@ -276,7 +279,7 @@ func Model(s *handover.State) *State {
 	out.KHO = KHO{Compatible: r.Compatible, SubCompatibles: r.SubCompatibles, MemoryMap: Hex(r.MemoryMap),
 		Layout: r.Layout.String(), Clients: []Client{}}
 	for _, c := range s.Clients {
-		cl := Client{Name: c.Name, Kind: c.Kind, HasSize: c.HasSize}
+		cl := Client{Name: c.Name, Kind: c.Kind, HasSize: c.HasSize, Compatible: clientCompatible(s, c.Kind)}
 		if c.HasAddr {
 			a := Hex(c.Addr)
 			cl.Addr = &a
@@ -333,6 +336,17 @@ func Model(s *handover.State) *State {
 		out.Problems = append(out.Problems, problem(p))
 	}
 	return out
+}
+
+// clientCompatible is the identification string of a decoded client blob.
+func clientCompatible(s *handover.State, kind string) string {
+	switch {
+	case kind == "LUO" && s.LUO != nil:
+		return s.LUO.Compatible
+	case kind == "memblock" && s.Memblock != nil:
+		return s.Memblock.Compatible
+	}
+	return ""
 }
 
 // rootModel says where the root FDT is and how it was found.

@@ -15,14 +15,23 @@ import (
 // (a real hole, or the unused tail of a bitmap or array) are left to the
 // renderer as unused.
 func StructRegions(s *abi.Struct, b []byte) []annot.Region {
+	return StructRegionsPartial(s, b, nil)
+}
+
+// StructRegionsPartial is StructRegions over bytes not all of which are
+// known: those missing lists (offsets into b, sorted and disjoint) and
+// every byte from len(b) on. A member with such a byte keeps its label,
+// but its value is "unresolved" (saying how many of its bytes are missing
+// when some are there): it is never decoded from bytes that are not.
+func StructRegionsPartial(s *abi.Struct, b []byte, missing []annot.Span) []annot.Region {
 	var rs []annot.Region
 	byUnit := map[int]int{} // storage-unit offset -> index in rs
 	for _, f := range s.Leaves() {
-		if f.End() > len(b) {
-			continue
-		}
 		label := fmt.Sprintf("%s (%s)", f.Name, f.CType)
-		value := fieldValue(&f, b)
+		value := unresolvedValue(f.Offset, f.Size, len(b), missing)
+		if value == "" {
+			value = fieldValue(&f, b)
+		}
 		if f.BitSize > 0 {
 			label = fmt.Sprintf("%s:%d @bit %d", f.Name, f.BitSize, f.BitOffset)
 			if i, ok := byUnit[f.Offset]; ok {
@@ -37,6 +46,20 @@ func StructRegions(s *abi.Struct, b []byte) []annot.Region {
 			Label: s.Name + "." + label, Value: value})
 	}
 	return rs
+}
+
+// unresolvedValue is the value of a member of size bytes at off whose
+// bytes are not all known (have bytes are there, less those missing
+// lists), or "" when they all are.
+func unresolvedValue(off, size, have int, missing []annot.Span) string {
+	lost := max(0, off+size-max(have, off)) + annot.Count(missing, off, min(off+size, have))
+	switch {
+	case lost == 0:
+		return ""
+	case lost >= size:
+		return "unresolved"
+	}
+	return fmt.Sprintf("unresolved: %d of its %d bytes are missing", lost, size)
 }
 
 // fieldValue decodes a member for display.

@@ -79,7 +79,11 @@ func tree(w io.Writer, s *handover.State, paint Painter, full *fullTree) error {
 		if c.Addr != nil {
 			addr = p.addr(*c.Addr)
 		}
-		cn := root.add(fmt.Sprintf("%s %s (%s)", paint(Name, c.Name), addr, size))
+		line := fmt.Sprintf("%s %s (%s)", paint(Name, c.Name), addr, size)
+		if full != nil && c.Compatible != "" && c.Kind != "LUO" {
+			line += "  " + paint(Gen, c.Compatible)
+		}
+		cn := root.add(line)
 		switch c.Kind {
 		case "LUO":
 			if c, ok := consumed[handover.ConsumedLUO]; ok {

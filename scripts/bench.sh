@@ -96,6 +96,12 @@ timed() {
 		echo "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:$(echo "$t1 - $t0" | bc)" >"$work/time.$name"
 	fi
 }
+# timed_null NAME CMD...: timed, with stdout thrown away (output of GBs).
+timed_null() {
+	local name=$1
+	shift
+	timed "$name" bash -c '"$@" >/dev/null' _ "$@"
+}
 wall() { # seconds
 	awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.2f", s }' "$work/time.$1"
 }
@@ -111,6 +117,11 @@ for n in $small $large; do
 	log "encoding $n folios"
 	timed "encode-$n" "$li" encode "$work/spec-$n.yaml" --out "$work/state-$n"
 done
+
+# pin runs a command on one core when taskset is there.
+pin=""
+command -v taskset >/dev/null && pin="taskset -c 0"
+declare -A records
 
 # --- Go benchmarks --------------------------------------------------------
 # gobench PKG REGEX FOLIOS: one run of the package's benchmarks, on one
@@ -154,7 +165,31 @@ for n in $small $large; do
 	timed "dump-$n" "$li" dump "$snap"
 	timed "validate-$n" "$li" validate "$snap"
 	timed "capture-$n" "$li" capture "$snap" --out "$work/capture-$n.core"
+	log "dump --detail full -o jsonl of $n folios to /dev/null, one core"
+	timed_null "jsonl-$n" env GOMAXPROCS=1 $pin "$li" dump "$snap" -o jsonl
+	records[$n]=$("$li" dump "$snap" -o jsonl | wc -l)
 done
+
+# --- content digest ---------------------------------------------------------
+# A 1 GiB memfd whose pages the snapshot holds: dump --digest hashes it in
+# file order; sha256sum hashes the snapshot file (the same number of bytes
+# plus the state's own pages) on the same machine, one after the other.
+log "content digest of a 1 GiB memfd"
+{
+	echo "name: bench-digest"
+	echo "kho: K4"
+	echo "luo: L-luo-v5"
+	echo "memfd: M2b"
+	echo "sessions:"
+	echo "  - name: guest"
+	echo "    files:"
+	echo "      - token: 1"
+	echo "        memfd: {size: 1073741824, with_data: true}"
+} >"$work/spec-digest.yaml"
+[ -f "$work/state-digest/state.core" ] || "$li" encode "$work/spec-digest.yaml" --out "$work/state-digest" 2>/dev/null
+cat "$work/state-digest/state.core" >/dev/null # same page-cache state for both
+timed "digest" env GOMAXPROCS=1 $pin "$li" dump "$work/state-digest/state.core" --digest
+timed "sha256sum" $pin sha256sum "$work/state-digest/state.core"
 
 sample=k4-luov5-m2b
 runs=30
@@ -234,6 +269,25 @@ table() {
 	done
 	echo
 	echo "Snapshot sizes (the input mapping): $(snapmib "$small") MiB and $(snapmib "$large") MiB."
+	echo
+	echo "### (e) Every record: \`dump -o jsonl\` to /dev/null, one core (GOMAXPROCS=1${pin:+, $pin})"
+	echo
+	echo "| Folios | Records (lines) | wall s (cpu s) | peak RSS MiB | records/s (wall) |"
+	echo "|---|---|---|---|---|"
+	for n in $small $large; do
+		echo "| $n | ${records[$n]} | $(wall "jsonl-$n") ($(cpu "jsonl-$n")) | $(rss "jsonl-$n") | $(fmtn "$(awk -v r="${records[$n]}" -v t="$(wall "jsonl-$n")" 'BEGIN { if (t > 0) print r / t }')") |"
+	done
+	echo
+	echo "### (f) Content digest of a 1 GiB memfd held in a snapshot"
+	echo
+	local dsz ssz
+	dsz=1073741824 ssz=$(stat -c %s "$work/state-digest/state.core")
+	echo "| Command | bytes hashed | wall s (cpu s) | MB/s (wall) | peak RSS MiB |"
+	echo "|---|---|---|---|---|"
+	echo "| luoinspect dump --digest | $dsz | $(wall digest) ($(cpu digest)) | $(awk -v b="$dsz" -v t="$(wall digest)" 'BEGIN { if (t > 0) printf "%.0f", b / t / 1e6 }') | $(rss digest) |"
+	echo "| sha256sum state.core | $ssz | $(wall sha256sum) ($(cpu sha256sum)) | $(awk -v b="$ssz" -v t="$(wall sha256sum)" 'BEGIN { if (t > 0) printf "%.0f", b / t / 1e6 }') | $(rss sha256sum) |"
+	echo
+	echo "dump --digest runs at $(awk -v a="$(wall digest)" -v b="$(wall sha256sum)" -v d="$dsz" -v s="$ssz" 'BEGIN { if (a > 0 && b > 0) printf "%.0f", (d / a) / (s / b) * 100; else print "n/a" }') % of sha256sum's throughput (the whole walk included)."
 	echo
 	echo "### (d) \`luoinspect dump --sample $sample\`, whole process"
 	echo

@@ -24,14 +24,23 @@ func (e blobFinding) Error() string { return e.msg }
 func readFDTFile(path string) ([]byte, error) {
 	data, err := source.ReadBlob(path)
 	var cut *source.TruncatedError
-	switch {
-	case err == nil, errors.As(err, &cut) && len(data) > 0:
+	if err == nil || errors.As(err, &cut) && len(data) > 0 {
 		return data, nil
-	case errors.Is(err, source.ErrNotFDT), errors.Is(err, source.ErrTooLarge), errors.As(err, &cut),
-		strings.Contains(err.Error(), "bad FDT header"):
-		return nil, blobFinding{err.Error()}
 	}
-	return nil, err
+	return nil, blobReadError(err)
+}
+
+// blobReadError turns an error of the bounded blob reader that is about
+// the file's content (not an FDT, cut short before any byte, a header it
+// refuses, too large) into a blobFinding; any other error (the file
+// cannot be opened or read) is returned as is.
+func blobReadError(err error) error {
+	var cut *source.TruncatedError
+	if errors.Is(err, source.ErrNotFDT) || errors.Is(err, source.ErrTooLarge) || errors.As(err, &cut) ||
+		strings.Contains(err.Error(), "bad FDT header") {
+		return blobFinding{err.Error()}
+	}
+	return err
 }
 
 // readAnyFile reads FILE whatever it holds, at most source.MaxBlobSize

@@ -155,12 +155,21 @@ func TestEdgeBlobFiles(t *testing.T) {
 	huge := sparseFile(t, "huge.bin", 64<<30, 0, nil)
 	big := sparseFile(t, "big.bin", 2<<30, 0, nil)
 	for _, path := range []string{huge, big, "/dev/zero"} {
-		for _, cmd := range [][]string{{"fdt", "check"}, {"fdt", "dts"}, {"hexdump"}} {
+		for _, cmd := range [][]string{{"fdt", "check"}, {"fdt", "dts"}, {"hexdump", "--fdt"}} {
 			args := append(append([]string{}, cmd...), path)
 			r := runEdge(t, nil, args...)
 			r.check(t, strings.Join(args, " "), exitFindings, "not an FDT blob")
 			r.oneLine(t, strings.Join(args, " "))
 		}
+	}
+	// Without --fdt, hexdump shows the first bytes raw and says how many
+	// more there are; a stream without an end is refused at 64 MiB.
+	for path, want := range map[string]struct {
+		code int
+		line string
+	}{huge: {exitOK, "more bytes"}, big: {exitOK, "more bytes"}, "/dev/zero": {exitFindings, "larger than 64 MiB"}} {
+		r := runEdge(t, nil, "hexdump", path)
+		r.check(t, "hexdump "+path, want.code, want.line)
 	}
 }
 

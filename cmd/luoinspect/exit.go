@@ -68,7 +68,7 @@ var commandExits = map[string][]exitUse{
 	"luoinspect encode":      {{0, ""}, {1, ""}, {2, "usage error, a DIR with files in it and no --force included"}},
 	"luoinspect fdt check":   {{0, ""}, {1, ""}, {2, ""}, {4, "problems found, FILE not an FDT blob included"}},
 	"luoinspect fdt dts":     {{0, ""}, {1, ""}, {2, ""}, {4, "FILE is no valid FDT blob"}},
-	"luoinspect hexdump":     {{0, ""}, {1, ""}, {2, ""}, {4, "FILE is no valid FDT blob"}},
+	"luoinspect hexdump":     {{0, "shown whole: a FILE that is no FDT blob, shown raw, included"}, {1, ""}, {2, ""}, {4, "an FDT blob cut short or malformed, a struct cut short by the end of FILE, bytes the source does not hold, or (with --fdt) no FDT blob"}},
 	"luoinspect version":     {{0, ""}, {2, ""}},
 	"luoinspect gen-docs":    {{0, ""}, {1, ""}, {2, ""}},
 }

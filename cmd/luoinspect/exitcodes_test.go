@@ -90,7 +90,11 @@ var exitCases = []exitCase{
 	{[]string{"hexdump", "$T/fdt/kho-v1-root.dtb"}, 0, ""},
 	{[]string{"hexdump", "$D/missing.dtb"}, 1, "missing.dtb"},
 	{[]string{"hexdump", "--sample", "k4-luov5-m2b", "--addr", "0x100130000", "--size", "-1"}, 2, `--size "-1": want a byte count such as 4096 or 0x1000`},
-	{[]string{"hexdump", "$D/mem.bin"}, 4, "not an FDT blob"},
+	{[]string{"hexdump", "$D/mem.bin"}, 0, "not an FDT blob: starts with 6e 6f 74 20"},
+	{[]string{"hexdump", "--fdt", "$D/mem.bin"}, 4, "not an FDT blob"},
+	{[]string{"hexdump", "$D/short.dtb"}, 4, "totalsize is 220 but the blob has only 100 bytes"},
+	{[]string{"hexdump", "$D/mem.bin", "--struct", "luo_session_ser", "--gen", "L-luo-v5"}, 4, "struct luo_session_ser is 80 bytes, but the file ends 49 bytes after offset 0x0"},
+	{[]string{"hexdump", "raw:$D/mem.bin@0x1000", "--addr", "0x1020", "--size", "32"}, 4, "15 of the 32 bytes at PA 0x1020-0x1040 are not in the source"},
 
 	{[]string{"version"}, 0, ""},
 	{[]string{"version", "extra"}, 2, "accepts 0 arg(s)"},
@@ -108,8 +112,13 @@ func exitFixtures(t *testing.T) string {
 	if code := run([]string{"encode", "--sample", "k1b-l619-m1", "--out", filepath.Join(dir, "enc")}, &streams{Out: &errb, Err: &errb}); code != 0 {
 		t.Fatalf("encode: exit %d: %s", code, &errb)
 	}
+	kho, err := os.ReadFile("../../testdata/fdt/kho-v1-root.dtb")
+	if err != nil {
+		t.Fatal(err)
+	}
 	files := map[string]string{
-		"mem.bin": "not an FDT, not an ELF core: some bytes of memory",
+		"short.dtb": string(kho[:100]),
+		"mem.bin":   "not an FDT, not an ELF core: some bytes of memory",
 		"a.yaml": "kho: K3\nluo: L-luo-v3\nmemfd: M2b\nsessions:\n  - name: vm0\n    files:\n" +
 			"      - token: 1\n        memfd: {size: 12288, with_data: true}\n",
 		"lossy.yaml": "kho: K3\nluo: L-luo-v3\nmemfd: M2b\nsessions:\n  - name: vm0\n    files:\n" +

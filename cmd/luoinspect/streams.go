@@ -50,6 +50,7 @@ var regionColors = map[annot.Kind]*color.Color{
 	annot.Padding: color.New(color.Faint),
 	annot.Strings: color.New(color.FgYellow),
 	annot.Unused:  color.New(color.Faint),
+	annot.Missing: color.New(color.FgRed),
 }
 
 // regionPainter returns an annot.Options.Paint function, or nil for plain
