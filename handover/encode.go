@@ -13,8 +13,11 @@ import (
 // Encoded is a handover state laid out in physical memory.
 type Encoded struct {
 	Spec *Spec
-	// Image holds every page the state consists of, except the contents of
-	// memfd folios not asked for with MemfdSpec.WithData.
+	// Image holds every page the state consists of, except memfd folio
+	// contents: those of the simple form asked for with
+	// MemfdSpec.WithData are in it; the contents of folio runs (a
+	// pattern, embedded bytes, a source's pages) are made when read
+	// through Memory; any others are only preserved, not placed.
 	Image *phys.Image
 	// Root is the KHO root blob (totalsize bytes); RootPage is the whole
 	// page as the kernel leaves it, placed at RootAddr.
@@ -30,6 +33,11 @@ type Encoded struct {
 	// Scratch is the scratch area handed to the next kernel: ScratchSize
 	// bytes at the first ScratchAlign boundary above the state.
 	Scratch []kho.Scratch
+
+	opts    EncodeOptions
+	fill    []filled                 // memfd contents made when read
+	sources map[string]ContentSource // sources opened for contents, by name
+	folios  uint64                   // folios placed so far
 }
 
 // Scratch placement used by Encode (the kernel sizes scratch from its own
@@ -45,7 +53,14 @@ const (
 // preserved-memory map over every preserved block, and last the KHO root
 // with one client node per blob (memblock, LUO, kexec-metadata, in that
 // order of registration).
-func Encode(spec *Spec) (*Encoded, error) {
+//
+// A spec whose memfd contents name a source needs EncodeWith.
+func Encode(spec *Spec) (*Encoded, error) { return EncodeWith(spec, EncodeOptions{}) }
+
+// EncodeWith is Encode with options. The sources it opens for memfd
+// contents stay open for reads through Memory until Close; on an error
+// they are closed before it returns.
+func EncodeWith(spec *Spec, opts EncodeOptions) (enc *Encoded, err error) {
 	if err := CheckCombination(spec.KHO, spec.LUO, spec.Memfd); err != nil {
 		return nil, err
 	}
@@ -55,7 +70,12 @@ func Encode(spec *Spec) (*Encoded, error) {
 	}
 	img := phys.NewImage()
 	a := phys.NewAllocator(img, base)
-	e := &Encoded{Spec: spec, Image: img, Blobs: map[string][]byte{}}
+	e := &Encoded{Spec: spec, Image: img, Blobs: map[string][]byte{}, opts: opts}
+	defer func() {
+		if err != nil {
+			e.Close()
+		}
+	}()
 	root, err := kho.NewRoot(spec.KHO, 0)
 	if err != nil {
 		return nil, err
@@ -203,7 +223,7 @@ func (e *Encoded) file(a *phys.Allocator, fs FileSpec) (luo.File, error) {
 			return f, err
 		}
 		handler = compat
-		if data, err = encodeMemfd(a, fs.Memfd, gen); err != nil {
+		if data, err = e.encodeMemfd(a, fs.Memfd, gen); err != nil {
 			return f, err
 		}
 	}
@@ -216,9 +236,10 @@ func (e *Encoded) file(a *phys.Allocator, fs FileSpec) (luo.File, error) {
 	return f, nil
 }
 
-// encodeMemfd places the folio pages (as contents or as bare preserved
-// pages) and then the memfd descriptor and its folio array.
-func encodeMemfd(a *phys.Allocator, ms *MemfdSpec, gen string) (uint64, error) {
+// encodeSimpleMemfd encodes a memfd of the simple form without contents:
+// it places the folio pages (filled with the pattern for WithData, or as
+// bare preserved pages) and then the memfd descriptor and its folio array.
+func encodeSimpleMemfd(a *phys.Allocator, ms *MemfdSpec, gen string) (uint64, error) {
 	n := ms.folioCount()
 	var first uint64
 	if ms.WithData {

@@ -58,8 +58,9 @@ type FileSpec struct {
 	Data    uint64 `json:"data,omitempty" yaml:"data,omitempty"`
 }
 
-// MemfdSpec is a memfd payload. Folio i covers page-cache index i, is
-// order 0, and is marked uptodate and dirty.
+// MemfdSpec is a memfd payload. In the simple form (FolioRuns nil) folio
+// i covers page-cache index i, is order 0, and is marked uptodate and
+// dirty; FolioRuns gives any other layout.
 type MemfdSpec struct {
 	Pos   uint64 `json:"pos,omitempty" yaml:"pos,omitempty"`
 	Size  uint64 `json:"size" yaml:"size"`
@@ -71,6 +72,14 @@ type MemfdSpec struct {
 	// by default they are only preserved, so their contents are
 	// unresolved and a huge memfd costs no memory.
 	WithData bool `json:"with_data,omitempty" yaml:"with_data,omitempty"`
+	// FolioRuns, when not nil, lays the folios out explicitly instead of
+	// Folios: runs of folios of one order and flags at consecutive
+	// indexes, in ascending index order; indexes no run covers are holes.
+	// An empty list is a memfd without folios.
+	FolioRuns FolioRuns `json:"folio_runs,omitzero" yaml:"folio_runs,omitempty"`
+	// Contents gives the file's bytes (embedded, or copied from a source)
+	// or says why they are left out.
+	Contents *ContentsSpec `json:"contents,omitempty" yaml:"contents,omitempty"`
 }
 
 // FLBSpec is one File-Lifecycle-Bound object.
@@ -116,7 +125,7 @@ func (s *Spec) Normalize() {
 	}
 	normalize := func(files []FileSpec) {
 		for j := range files {
-			if m := files[j].Memfd; m != nil {
+			if m := files[j].Memfd; m != nil && m.FolioRuns == nil {
 				m.Folios = m.folioCount()
 			}
 		}

@@ -1,8 +1,6 @@
 package render
 
 import (
-	"strconv"
-
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/memfd"
@@ -43,7 +41,7 @@ func folioRecords(s *handover.State, mem phys.Memory, parent string, m *memfd.Fi
 	if s.Preserved != nil {
 		cursor = s.Preserved.Cursor()
 	}
-	names := flagNamer{}
+	names := map[uint16][]string{} // flag words seen, named once
 	batch := make([]memfd.Folio, 1024)
 	var rec Folio
 	var hole Hole
@@ -64,7 +62,12 @@ func folioRecords(s *handover.State, mem phys.Memory, parent string, m *memfd.Fi
 			break
 		}
 		for _, f := range batch[:k] {
-			rec = Folio{Index: Hex(f.Index), PFN: Hex(f.PFN), Flags: Hex(f.Flags), Named: names.names(f.Flags)}
+			named, ok := names[f.Flags]
+			if !ok {
+				named = memfd.FolioFlagNames(m.Generation, f.Flags)
+				names[f.Flags] = named
+			}
+			rec = Folio{Index: Hex(f.Index), PFN: Hex(f.PFN), Flags: Hex(f.Flags), Named: named}
 			pages := uint64(1)
 			if cursor != nil {
 				if _, b, ok := cursor.HeadIndex(f.Addr()); ok && b.Addr == f.Addr() {
@@ -91,36 +94,4 @@ func folioRecords(s *handover.State, mem phys.Memory, parent string, m *memfd.Fi
 		return nil
 	}
 	return emitHole(m.Size/phys.PageSize + min(m.Size%phys.PageSize, 1))
-}
-
-// flagNamer names folio flag words, caching each combination.
-type flagNamer map[uint16][]string
-
-func (fn flagNamer) names(flags uint16) []string {
-	if n, ok := fn[flags]; ok {
-		return n
-	}
-	n := []string{}
-	for bit := uint16(1); bit != 0; bit <<= 1 {
-		switch {
-		case flags&bit == 0:
-		case bit == memfd.FolioDirty:
-			n = append(n, "dirty")
-		case bit == memfd.FolioUptodate:
-			n = append(n, "uptodate")
-		default:
-			n = append(n, "bit "+strconv.Itoa(bitIndex(bit)))
-		}
-	}
-	fn[flags] = n
-	return n
-}
-
-func bitIndex(bit uint16) int {
-	i := 0
-	for bit > 1 {
-		bit >>= 1
-		i++
-	}
-	return i
 }

@@ -81,12 +81,7 @@ func fullMemfd(s *handover.State, mem phys.Memory, fs *handover.FileState, f *Fi
 		case *VmallocChunk:
 			mf.Chunks = append(mf.Chunks, *r)
 		case *Folio:
-			rec := *r
-			if r.Order != nil {
-				order := *r.Order
-				rec.Order = &order
-			}
-			mf.Folios = append(mf.Folios, rec)
+			mf.Folios = append(mf.Folios, r.clone())
 		case *Hole:
 			mf.Holes = append(mf.Holes, *r)
 		}

@@ -178,6 +178,17 @@ type Folio struct {
 	Named []string `json:"flag_names" yaml:"flag_names"`
 }
 
+// clone copies a folio record whose Order may point into a generator's
+// reused variable.
+func (f *Folio) clone() Folio {
+	c := *f
+	if f.Order != nil {
+		order := *f.Order
+		c.Order = &order
+	}
+	return c
+}
+
 // Hole is a run of page-cache indexes no folio record covers: they read
 // as zeros in the restored file.
 type Hole struct {

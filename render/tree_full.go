@@ -244,10 +244,11 @@ func (p printer) memfdDetail(n *node, f File) {
 // folioRun is a run of folio records that continue each other: indexes
 // and PFNs advance by the folio size, order and flags stay the same.
 type folioRun struct {
-	first, last Folio
-	n           uint64
-	pos         uint64 // position of first in the array
-	seen        uint64 // records seen so far
+	first, last           Folio
+	firstOrder, lastOrder int // what first.Order and last.Order point to
+	n                     uint64
+	pos                   uint64 // position of first in the array
+	seen                  uint64 // records seen so far
 }
 
 func (r *folioRun) pages(f *Folio) Hex {
@@ -264,13 +265,25 @@ func (r *folioRun) extend(f *Folio) bool {
 		f.Index != l.Index+r.pages(l) || f.PFN != l.PFN+r.pages(l) {
 		return false
 	}
-	r.last = *f
+	keep(&r.last, &r.lastOrder, f)
 	r.n++
 	return true
 }
 
 func (r *folioRun) start(f *Folio) {
-	r.first, r.last, r.n, r.pos = *f, *f, 1, r.seen-1
+	keep(&r.first, &r.firstOrder, f)
+	keep(&r.last, &r.lastOrder, f)
+	r.n, r.pos = 1, r.seen-1
+}
+
+// keep copies f into dst, its order into store: the generator reuses the
+// variable f.Order points to.
+func keep(dst *Folio, store *int, f *Folio) {
+	*dst = *f
+	if f.Order != nil {
+		*store = *f.Order
+		dst.Order = store
+	}
 }
 
 func sameOrder(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }

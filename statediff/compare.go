@@ -30,7 +30,7 @@ func Compare(a, b Input, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("statediff: both sides need a state")
 	}
 	c := &comparer{a: a, b: b, opts: opts, ua: unreadOf(a.State), ub: unreadOf(b.State)}
-	r := &Result{Schema: Schema, Kind: "state", Mode: opts.Mode, BSide: opts.BSide,
+	r := &Result{Schema: Schema, Kind: "state", Mode: opts.Mode, BSide: opts.BSide, IgnoreAddresses: opts.IgnoreAddresses,
 		A: side(a), B: side(b), Changes: []Change{}}
 	c.r = r
 	c.kho()
@@ -118,8 +118,12 @@ func (c *comparer) value(comp, path, old, new string, cls Class, rule string, ap
 	c.add(ch)
 }
 
-// addr compares a physical address under RuleAddresses.
+// addr compares a physical address under RuleAddresses (not at all with
+// IgnoreAddresses).
 func (c *comparer) addr(comp, path string, a, b uint64) {
+	if c.opts.IgnoreAddresses {
+		return
+	}
 	c.value(comp, path, hex(a), hex(b), Changed, RuleAddresses, c.outgoing())
 }
 

@@ -33,6 +33,10 @@ type FolioOptions struct {
 	// Sample is how many indexes each IndexSample keeps (default
 	// DefaultSample).
 	Sample int
+	// SizeA and SizeB give the pages of each side's folios (from its
+	// preserved-memory map); when both say, matched folios of other sizes
+	// are counted in FolioDiff.Resized. Nil leaves sizes uncompared.
+	SizeA, SizeB memfd.FolioPages
 }
 
 // IndexSample counts page-cache indexes and keeps the first few.
@@ -90,6 +94,9 @@ type FolioDiff struct {
 	FlagsChanged IndexSample
 	// Moved: matched indexes whose PFN differs.
 	Moved IndexSample
+	// Resized: matched indexes whose folios span other numbers of pages
+	// (only with FolioOptions.SizeA and SizeB).
+	Resized IndexSample
 	// Streamed is true when both sides were in ascending index order and
 	// were compared in one pass; false when the bounded map was used.
 	Streamed bool
@@ -97,7 +104,7 @@ type FolioDiff struct {
 
 // Equal reports whether the two record sets match exactly.
 func (d *FolioDiff) Equal() bool {
-	return d.Missing.N == 0 && d.Added.N == 0 && d.FlagsChanged.N == 0 && d.Moved.N == 0
+	return d.Missing.N == 0 && d.Added.N == 0 && d.FlagsChanged.N == 0 && d.Moved.N == 0 && d.Resized.N == 0
 }
 
 // CompareFolios compares the folio records of a (in memory ma) with those
@@ -114,7 +121,7 @@ func CompareFolios(a *memfd.File, ma phys.Memory, b *memfd.File, mb phys.Memory,
 	if opts.Sample <= 0 {
 		opts.Sample = DefaultSample
 	}
-	d, sorted, err := streamFolios(a, ma, b, mb, opts.Sample)
+	d, sorted, err := streamFolios(a, ma, b, mb, opts)
 	if err != nil || sorted {
 		return d, err
 	}
@@ -164,7 +171,8 @@ func (c *cursor) next() (memfd.Folio, bool) {
 // streamFolios merges the two sorted streams. It reports sorted=false as
 // soon as either side goes out of order; the partial result is then
 // discarded by the caller.
-func streamFolios(a *memfd.File, ma phys.Memory, b *memfd.File, mb phys.Memory, sample int) (*FolioDiff, bool, error) {
+func streamFolios(a *memfd.File, ma phys.Memory, b *memfd.File, mb phys.Memory, opts FolioOptions) (*FolioDiff, bool, error) {
+	sample := opts.Sample
 	bufs := make([]memfd.Folio, 2*batch)
 	ca, cb := newCursor(a, ma, bufs[:batch]), newCursor(b, mb, bufs[batch:])
 	d := &FolioDiff{Streamed: true}
@@ -182,7 +190,7 @@ func streamFolios(a *memfd.File, ma phys.Memory, b *memfd.File, mb phys.Memory, 
 			d.Added.add(fb.Index, sample)
 			fb, okB = cb.next()
 		default:
-			d.matched(fa, fb, sample)
+			d.matched(fa, fb, opts)
 			fa, okA = ca.next()
 			fb, okB = cb.next()
 		}
@@ -197,13 +205,20 @@ func streamFolios(a *memfd.File, ma phys.Memory, b *memfd.File, mb phys.Memory, 
 	return d, true, nil
 }
 
-func (d *FolioDiff) matched(fa, fb memfd.Folio, sample int) {
+func (d *FolioDiff) matched(fa, fb memfd.Folio, opts FolioOptions) {
 	d.Matched++
 	if fa.Flags != fb.Flags {
-		d.FlagsChanged.add(fa.Index, sample)
+		d.FlagsChanged.add(fa.Index, opts.Sample)
 	}
 	if fa.PFN != fb.PFN {
-		d.Moved.add(fa.Index, sample)
+		d.Moved.add(fa.Index, opts.Sample)
+	}
+	if opts.SizeA != nil && opts.SizeB != nil {
+		pa, okA := opts.SizeA(fa.PFN)
+		pb, okB := opts.SizeB(fb.PFN)
+		if okA && okB && pa != pb {
+			d.Resized.add(fa.Index, opts.Sample)
+		}
 	}
 }
 
@@ -239,7 +254,7 @@ func mapFolios(a *memfd.File, ma phys.Memory, b *memfd.File, mb phys.Memory, opt
 			continue
 		}
 		delete(byIndex, fa.Index)
-		d.matched(fa, fb, opts.Sample)
+		d.matched(fa, fb, opts)
 	}
 	if err := sideErr("A", ca.it.Err()); err != nil {
 		return nil, err

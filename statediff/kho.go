@@ -43,6 +43,9 @@ func (c *comparer) kho() {
 
 // preserved compares the summary of the preserved-memory map.
 func (c *comparer) preserved() {
+	if c.opts.IgnoreAddresses {
+		return // block placement
+	}
 	if c.consumed("kho", "kho/preserved_memory", handover.ConsumedMemoryMap) {
 		return
 	}

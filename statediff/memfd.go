@@ -91,7 +91,9 @@ func (c *comparer) folios(comp, path string, ma, mb *memfd.File) {
 		}
 		return
 	}
-	d, err := CompareFolios(ma, c.a.Mem, mb, c.b.Mem, c.opts.Folios)
+	opts := c.opts.Folios
+	opts.SizeA, opts.SizeB = c.a.State.FolioPages(), c.b.State.FolioPages()
+	d, err := CompareFolios(ma, c.a.Mem, mb, c.b.Mem, opts)
 	if err != nil {
 		c.add(Change{Component: comp, Path: path, Op: Modified, Class: Unverified,
 			Old: dec(ma.NrFolios), New: dec(mb.NrFolios), Detail: "folio records not compared: " + err.Error()})
@@ -108,11 +110,15 @@ func (c *comparer) folios(comp, path string, ma, mb *memfd.File) {
 		c.add(Change{Component: comp, Path: path + "/flags", Op: Modified, Class: Lost, Rule: LossFolioFlags,
 			Detail: of(d.FlagsChanged) + " with other flags"})
 	}
+	if d.Resized.N > 0 {
+		c.add(Change{Component: comp, Path: path + "/order", Op: Modified, Class: Lost, Rule: LossFolioFlags,
+			Detail: of(d.Resized) + " of another size (order)"})
+	}
 	if d.Added.N > 0 {
 		c.add(Change{Component: comp, Path: path, Op: Added, Class: Changed,
 			Old: dec(d.FoliosA), New: dec(d.FoliosB), Detail: fmt.Sprintf("%d folios only in B: index %s", d.Added.N, d.Added)})
 	}
-	if d.Moved.N > 0 {
+	if d.Moved.N > 0 && !c.opts.IgnoreAddresses {
 		ch := Change{Component: comp, Path: path + "/pfn", Op: Modified, Class: Changed,
 			Detail: of(d.Moved) + " at another PFN"}
 		if c.outgoing() {

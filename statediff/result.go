@@ -131,12 +131,14 @@ type Result struct {
 	Kind string `json:"kind"`
 	Mode Mode   `json:"mode"`
 	// BSide is which side of the next kernel B is, in AcrossUpdate mode.
-	BSide   BSide    `json:"b_side,omitempty"`
-	A       Side     `json:"a"`
-	B       Side     `json:"b"`
-	Verdict Verdict  `json:"verdict"`
-	Counts  Counts   `json:"counts"`
-	Changes []Change `json:"changes"`
+	BSide BSide `json:"b_side,omitempty"`
+	// IgnoreAddresses says placement was left out (Options.IgnoreAddresses).
+	IgnoreAddresses bool     `json:"ignore_addresses,omitempty"`
+	A               Side     `json:"a"`
+	B               Side     `json:"b"`
+	Verdict         Verdict  `json:"verdict"`
+	Counts          Counts   `json:"counts"`
+	Changes         []Change `json:"changes"`
 }
 
 // finish tallies the changes and sets the verdict.

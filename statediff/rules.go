@@ -41,6 +41,15 @@ type Options struct {
 	BSide BSide
 	// Folios steers the folio record comparison.
 	Folios FolioOptions
+	// IgnoreAddresses leaves out of the comparison what depends only on
+	// where the producer placed the state: physical addresses (blobs,
+	// entries, descriptors, folio arrays, FLB data), folio PFNs and the
+	// preserved-memory map's blocks. Names, tokens, sizes, positions,
+	// seals, flags, folio indexes, orders and flags, contents and
+	// memblock regions (data the next kernel finds where it was) are
+	// still compared. It compares a state with a re-encoding of it that
+	// cannot reproduce its placement (a real kernel's dump).
+	IgnoreAddresses bool
 }
 
 // check fills the defaults and refuses unknown values.
@@ -144,7 +153,8 @@ var LossRules = []Rule{
 	{LossShrunk, "always", "A memfd's size is smaller in B: the bytes past the new size are gone."},
 	{LossSeals, "always", "A seal set in A is not set in B: the file lost a guarantee its users rely on."},
 	{LossFolio, "always", "A folio of A (by page-cache index; records with pfn 0 are holes, not folios) has no folio in B."},
-	{LossFolioFlags, "always", "A folio's flags differ (DIRTY or UPTODATE cleared or set): the kernel would treat its contents differently."},
+	{LossFolioFlags, "always", "A folio's flags differ (DIRTY or UPTODATE cleared or set): the kernel would treat its contents differently. " +
+		"Or its size (order, from the preserved-memory map, where both sides have one) differs: it spans other pages."},
 	{LossContent, "always", "A memfd's contents (folio pages in index order, holes as zeros, cut at size; compared when both sides hold the pages and the size is unchanged) differ."},
 	{LossFLB, "always", "An FLB of A (by name) is not in B."},
 	{LossFLBCount, "always", "An FLB's count (files that depend on it) differs."},

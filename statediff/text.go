@@ -32,6 +32,9 @@ func WriteText(w io.Writer, r *Result, opts TextOptions) error {
 	if r.BSide != "" {
 		mode += ", B " + string(r.BSide)
 	}
+	if r.IgnoreAddresses {
+		mode += ", addresses ignored"
+	}
 	fmt.Fprintf(&b, "mode: %s\n", mode)
 
 	var order []string

@@ -21,6 +21,7 @@ type diffFlags struct {
 	format           string
 	expected         bool
 	rules            bool
+	ignoreAddresses  bool
 }
 
 func newDiffCmd(s *streams) *cobra.Command {
@@ -37,10 +38,18 @@ func newDiffCmd(s *streams) *cobra.Command {
 			"it the documented expected differences of one live update are accepted\n" +
 			"(see --rules): the number goes up by one, addresses change, and so on.\n" +
 			"--b-side incoming says B is A as the next kernel reads it instead.\n\n" +
+			"--ignore-addresses leaves placement out: physical addresses, folio PFNs\n" +
+			"and the preserved-memory map's blocks. Names, tokens, sizes, positions,\n" +
+			"seals, flags, folio indexes, orders and flags, contents (by digest) and\n" +
+			"memblock regions are still compared. It checks a re-encoding of a state\n" +
+			"the encoder cannot place the same way, such as a real kernel's dump:\n" +
+			"  luoinspect dump vmcore -o spec > s.yaml && luoinspect encode s.yaml --out e\n" +
+			"  luoinspect diff --ignore-addresses vmcore e/state.core\n\n" +
 			"--bytes compares two FDT blobs region by region, naming each field.",
 		Example: "  luoinspect diff before.core live --across-update --b-side incoming\n" +
 			"  luoinspect diff --sample-a k3-luov3-m2b --spec-b after.yaml --across-update\n" +
 			"  luoinspect diff --spec-a a.yaml --spec-b b.yaml -o json\n" +
+			"  luoinspect diff --ignore-addresses handover.core reencoded/state.core\n" +
 			"  luoinspect diff --bytes luo-before.dtb luo-after.dtb",
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := checkFormat(f.format, "text", "json"); err != nil {
@@ -66,6 +75,7 @@ func newDiffCmd(s *streams) *cobra.Command {
 	fl.StringVarP(&f.format, "output", "o", "text", "output format: text or json")
 	fl.BoolVar(&f.expected, "expected", false, "list expected differences one by one instead of counting them")
 	fl.BoolVar(&f.rules, "rules", false, "print the expected-difference and loss rules and exit")
+	fl.BoolVar(&f.ignoreAddresses, "ignore-addresses", false, "do not compare physical addresses, folio PFNs and preserved-memory blocks (placement); everything else, contents included, still is")
 	return c
 }
 
@@ -75,7 +85,7 @@ func (f *diffFlags) options() (statediff.Options, error) {
 		return statediff.Options{}, usageError{fmt.Errorf("--b-side needs --across-update")}
 	}
 	if !f.across {
-		return statediff.Options{Mode: statediff.Plain}, nil
+		return statediff.Options{Mode: statediff.Plain, IgnoreAddresses: f.ignoreAddresses}, nil
 	}
 	side := statediff.BSide(f.bSide)
 	switch side {
@@ -83,7 +93,7 @@ func (f *diffFlags) options() (statediff.Options, error) {
 	default:
 		return statediff.Options{}, usageError{fmt.Errorf("--b-side must be outgoing or incoming, not %q", f.bSide)}
 	}
-	return statediff.Options{Mode: statediff.AcrossUpdate, BSide: side}, nil
+	return statediff.Options{Mode: statediff.AcrossUpdate, BSide: side, IgnoreAddresses: f.ignoreAddresses}, nil
 }
 
 func diffStates(ctx context.Context, s *streams, f *diffFlags, args []string) error {
@@ -118,7 +128,7 @@ func diffStates(ctx context.Context, s *streams, f *diffFlags, args []string) er
 }
 
 func diffBytes(s *streams, f *diffFlags, args []string) error {
-	if f.sampleA+f.sampleB+f.specA+f.specB != "" || f.across || f.bSide != "" {
+	if f.sampleA+f.sampleB+f.specA+f.specB != "" || f.across || f.bSide != "" || f.ignoreAddresses {
 		return usageError{fmt.Errorf("--bytes compares two blob files and takes no state flags")}
 	}
 	if len(args) != 2 {
@@ -194,10 +204,10 @@ func loadPair(ctx context.Context, s *streams, f *diffFlags, args []string) (a, 
 	default:
 		return a, b, usageError{fmt.Errorf("diff takes two SOURCEs A and B (or --sample-X/--spec-X, or --bytes FILE1 FILE2), got %s", plural(len(args), "argument"))}
 	}
-	if a, err = loadSide(ctx, "a", f.sampleA, f.specA); err != nil {
+	if a, err = loadSide(ctx, s, "a", f.sampleA, f.specA); err != nil {
 		return a, b, err
 	}
-	b, err = loadSide(ctx, "b", f.sampleB, f.specB)
+	b, err = loadSide(ctx, s, "b", f.sampleB, f.specB)
 	return a, b, err
 }
 
@@ -213,8 +223,10 @@ func loadSourceSide(ctx context.Context, s *streams, spec string) (statediff.Inp
 	return statediff.Input{Name: l.name, State: l.state, Mem: l.mem}, nil
 }
 
-// loadSide loads one side from --sample-X or --spec-X.
-func loadSide(ctx context.Context, which, sample, specFile string) (statediff.Input, error) {
+// loadSide loads one side from --sample-X or --spec-X. The sources a
+// spec's contents name stay open for the comparison; the process exits
+// right after.
+func loadSide(ctx context.Context, s *streams, which, sample, specFile string) (statediff.Input, error) {
 	var in statediff.Input
 	var spec *handover.Spec
 	var err error
@@ -238,11 +250,11 @@ func loadSide(ctx context.Context, which, sample, specFile string) (statediff.In
 	default:
 		return in, usageError{fmt.Errorf("state %s: give --sample-%s NAME or --spec-%s FILE", which, which, which)}
 	}
-	enc, err := handover.Encode(spec)
+	enc, err := handover.EncodeWith(spec, encodeOptions(s))
 	if err != nil {
 		return in, naming(in.Name, err)
 	}
-	mem := cancelOn(ctx, enc.Image)
+	mem := cancelOn(ctx, enc.Memory())
 	st, err := handover.Walk(enc.Root, mem, handover.Options{})
 	if err != nil {
 		return in, naming(in.Name, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/source"
@@ -23,6 +24,10 @@ func newEncodeCmd(s *streams) *cobra.Command {
 			"  debugfs/kho/out/    fdt, sub_fdts/<client>, scratch_phys, scratch_len\n" +
 			"  state.core          a snapshot (ELF core) holding every page of the state\n" +
 			"Read it back with 'luoinspect dump DIR/state.core'.\n\n" +
+			"A memfd's contents may name a source (contents.source in the spec, as\n" +
+			"'dump -o spec' writes for files above 64 KiB): it is opened as a SOURCE\n" +
+			"argument is, and each folio's pages are copied from it page by page as\n" +
+			"state.core is written, so a huge memfd is never held in memory.\n\n" +
 			"The write is atomic: encode fills a temporary directory next to DIR and\n" +
 			"renames it to DIR once complete, so an interrupted encode (Ctrl-C) leaves\n" +
 			"neither a half DIR nor the temporary directory. DIR must not exist or be\n" +
@@ -42,10 +47,11 @@ func newEncodeCmd(s *streams) *cobra.Command {
 				return err
 			}
 			ctx := c.Context()
-			enc, err := encodeCtx(ctx, spec)
+			enc, err := encodeCtx(ctx, spec, encodeOptions(s))
 			if err != nil {
 				return err
 			}
+			defer enc.Close()
 			if err := writeDirAtomic(ctx, out, force, func(tmp string) error { return writeEncoded(ctx, enc, tmp) }); err != nil {
 				return err
 			}
@@ -63,14 +69,14 @@ func newEncodeCmd(s *streams) *cobra.Command {
 // encodeCtx runs handover.Encode, which takes no context, and stops
 // waiting for it when ctx is done: it only builds memory (seconds for a
 // large memfd with data), so leaving it behind loses nothing.
-func encodeCtx(ctx context.Context, spec *handover.Spec) (*handover.Encoded, error) {
+func encodeCtx(ctx context.Context, spec *handover.Spec, opts handover.EncodeOptions) (*handover.Encoded, error) {
 	type result struct {
 		enc *handover.Encoded
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		enc, err := handover.Encode(spec)
+		enc, err := handover.EncodeWith(spec, opts)
 		done <- result{enc, err}
 	}()
 	select {
@@ -115,5 +121,67 @@ func writeEncoded(ctx context.Context, enc *handover.Encoded, dir string) error 
 		return err
 	}
 	meta := source.Metadata{Arch: "x86_64", Source: "luoinspect encode " + enc.Spec.Name}
-	return writeSnapshot(ctx, filepath.Join(dir, "state.core"), meta, encodedBlobs(enc), enc.Image, enc.Image.Ranges())
+	mem := enc.Memory()
+	return writeSnapshot(ctx, filepath.Join(dir, "state.core"), meta, encodedBlobs(enc), mem, mem.Ranges())
+}
+
+// encodeOptions opens the sources a spec's memfd contents name as a
+// SOURCE argument is opened (source.Open), with its warnings on stderr.
+func encodeOptions(s *streams) handover.EncodeOptions {
+	return handover.EncodeOptions{Open: func(name string) (handover.ContentSource, error) {
+		src, err := source.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range source.Warnings(src) {
+			fmt.Fprintf(s.Err, "luoinspect: warning: %s: %s\n", name, w)
+		}
+		return src, nil
+	}}
+}
+
+// specOptions are the options of 'dump -o spec': contents too large to
+// embed are referenced to the SOURCE, named so that it opens from any
+// directory. Samples are never referenced (they are made, not read),
+// nor are live memory (live, kcore, devmem: it changes) and sources
+// without memory (debugfs, blobs, standard input).
+func specOptions(sf *stateFlags, args []string) handover.SpecOptions {
+	if sf.sample != "" || len(args) != 1 {
+		return handover.SpecOptions{}
+	}
+	return handover.SpecOptions{Source: reopenable(args[0])}
+}
+
+// reopenable returns a SOURCE argument naming a file source by its
+// absolute path, or "" for a source that is not a file of memory.
+func reopenable(spec string) string {
+	kind, arg, found := strings.Cut(spec, ":")
+	if !found {
+		kind = ""
+	}
+	abs := func(path string) string {
+		if p, err := filepath.Abs(path); err == nil {
+			return p
+		}
+		return ""
+	}
+	switch kind {
+	case "core", "snapshot":
+		if p := abs(arg); p != "" {
+			return kind + ":" + p
+		}
+	case "raw":
+		if i := strings.LastIndexByte(arg, '@'); i > 0 {
+			if p := abs(arg[:i]); p != "" {
+				return "raw:" + p + arg[i:]
+			}
+		}
+	case "":
+		// A plain path, detected by content when opened: only a regular
+		// file can hold memory (a directory is debugfs, "-" a pipe).
+		if st, err := os.Stat(spec); err == nil && st.Mode().IsRegular() {
+			return abs(spec)
+		}
+	}
+	return ""
 }
