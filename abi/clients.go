@@ -1,6 +1,6 @@
 package abi
 
-// Other KHO clients (generations.md §3).
+// Other KHO clients (docs/abi/generations.md §3).
 
 var genMemblock = &Generation{
 	Tag: "memblock", Component: ComponentClient, KHONode: "memblock",

@@ -17,7 +17,7 @@ func TestFieldCodec(t *testing.T) {
 	if got := flags.Uint(b); got != 3 {
 		t.Errorf("flags = %#x", got)
 	}
-	// The worked example of generations.md §5.2.
+	// The worked example of docs/abi/generations.md §5.2.
 	if !bytes.Equal(b[:8], []byte{0x89, 0x67, 0x45, 0x23, 0x01, 0x00, 0x30, 0x00}) {
 		t.Errorf("word = % x", b[:8])
 	}

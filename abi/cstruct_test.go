@@ -243,7 +243,7 @@ func TestCLayouts(t *testing.T) {
 			t.Errorf("struct %s (%d bytes) is not checked by testdata/layouts.c", label, s.Size)
 		}
 	}
-	// Worked examples of generations.md §5.2, also through the registry.
+	// Worked examples of docs/abi/generations.md §5.2, also through the registry.
 	wantChecks := map[string]string{"m0-foliodesc": "0000123456789003", "m1-folio-word": "0030000123456789"}
 	for name, want := range wantChecks {
 		got, ok := checks[name]

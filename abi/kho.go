@@ -1,6 +1,6 @@
 package abi
 
-// KHO core generations (generations.md §2).
+// KHO core generations (docs/abi/generations.md §2).
 
 // ---- kho-v1 memory map: chunk list of bitmap pointers (§2.1) ----
 
@@ -280,7 +280,7 @@ var genK4 = &Generation{
 	Consumed: []Consumption{{
 		Part: PartMemoryMap, At: StageBooted,
 		What:   "the radix map pages were allocated but never preserved: the new kernel walks them in mm_core_init and then reuses them",
-		Source: "kernel/liveupdate/kexec_handover.c (7.2) kho_mem_retrieve, kho_radix_walk",
+		Source: "kho_mem_retrieve() and the radix walk in kernel/liveupdate/kexec_handover.c:1411-1431, 285-367; tables from kzalloc/get_zeroed_page at :1556, :199 (linux-source-7.2 7.2.12); docs/abi/linux-7.2.md §4",
 	}},
 	Kernels: []string{"Linux 7.2 and 7.3 (Debian linux-source-7.2 7.2.12, linux-source-7.3 7.3.4; run in e2e/realkernel)", "liveupdate tree next, merge 5fb813ae", "linux-mm/linux-mm@d3b55a6a include/linux/kho/abi/kexec_handover.h",
 		"torvalds/linux@637315cb include/linux/kho/abi/block.h"},

@@ -2,7 +2,7 @@ package abi
 
 import "strconv"
 
-// LUO generations (generations.md §4).
+// LUO generations (docs/abi/generations.md §4).
 
 // Page counts of the contiguous (pre-block) LUO areas.
 const (
@@ -380,7 +380,7 @@ var genLv4 = &Generation{
 		"file entry format: chose the 64-byte luo_file_ser of L-v5",
 		"memfd layout used with v4: unknown",
 		"session FDT count, data and pgcnt: big-endian, as [PATCH v4 11/30] (liveupdate: luo_session: Add sessions support) writes them " +
-			"with fdt_property_u64, unlike every later LUO u64 property (generations.md §4.2 and fdt-layout.md §6 say little-endian; the posting wins)",
+			"with fdt_property_u64, unlike every later LUO u64 property (docs/abi/generations.md §4.2, docs/abi/fdt-layout.md §6)",
 	},
 	Kernels: []string{"LUO patch v4 (2025-09-29)"},
 	Nodes: []Node{
@@ -433,7 +433,7 @@ var genLv6 = &Generation{
 	Unverified: []string{
 		"the session name length inside v6: 04/20 defines 56 and 05/20 raises it to 64; the registry models the fully applied series (88-byte entries). A v6 kernel built at 04/20 writes 80-byte entries with L-v5 offsets",
 	},
-	Kernels: []string{"LUO patch v6 (2025-11-15), seed 000_0d1846e31171608e.txt", "ColinIanKing/linux-next@0873738f include/linux/liveupdate/abi/luo.h"},
+	Kernels: []string{"LUO patch v6 (2025-11-15), [PATCH v6 04/20] liveupdate: luo_session: add sessions support", "ColinIanKing/linux-next@0873738f include/linux/liveupdate/abi/luo.h"},
 	Nodes: []Node{
 		luoRoot("luo-v1", true),
 		luoChild("/luo-session", "luo-session-v1", "luo-session-header", "sessions", true),
@@ -592,10 +592,10 @@ var genLluoV5 = &Generation{
 	Consumed: []Consumption{
 		{Part: PartBlob, At: StageBooted,
 			What:   "luo_ser is parsed at early_initcall and freed (kho_restore_free); the sessions and FLBs live in the running kernel from then on",
-			Source: "kernel/liveupdate/luo_core.c (7.2) luo_early_startup"},
+			Source: "luo_early_startup() in kernel/liveupdate/luo_core.c:84-136, freed at :133-134 (linux-source-7.2 7.2.12); docs/abi/linux-7.2.md §4"},
 		{Part: PartSessionBlocks, At: StageOpened,
 			What:   "the session blocks are freed once the first open of /dev/liveupdate deserialized them",
-			Source: "kernel/liveupdate/luo_session.c (7.2) luo_session_deserialize"},
+			Source: "luo_session_deserialize() in kernel/liveupdate/luo_session.c:589-636, freed at :628 (linux-source-7.2 7.2.12); docs/abi/linux-7.2.md §4"},
 	},
 	Kernels: []string{"Linux 7.2 and 7.3 (Debian linux-source-7.2 7.2.12, linux-source-7.3 7.3.4; run in e2e/realkernel)", "liveupdate tree next, merge 5fb813ae (1d115309)", "linux-mm/linux-mm@fb2257f1 include/linux/kho/abi/luo.h",
 		"torvalds/linux@637315cb block.h, kho_block.c"},

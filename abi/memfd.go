@@ -1,6 +1,6 @@
 package abi
 
-// memfd LUO file handler generations (generations.md §5).
+// memfd LUO file handler generations (docs/abi/generations.md §5).
 
 // M0 folio record. The kernel stores one u64 foliodesc = pfn << 12 | flags;
 // it is modelled as two bitfields of that word so that decoders read both
@@ -159,7 +159,7 @@ var genM2b = &Generation{
 	Consumed: []Consumption{{
 		Part: PartFileData, At: StageRetrieved,
 		What:   "RETRIEVE_FD frees the memfd_luo_ser and the folio array; the folios become the new memfd's pages",
-		Source: "mm/memfd_luo.c (7.2) memfd_luo_retrieve",
+		Source: "memfd_luo_retrieve() in mm/memfd_luo.c:518-578, freed at :569 (linux-source-7.2 7.2.12); docs/abi/linux-7.2.md §4",
 	}},
 	Kernels: []string{"Linux 7.2 and 7.3 (Debian linux-source-7.2 7.2.12, linux-source-7.3 7.3.4; run in e2e/realkernel)", "linux-mm/linux-mm@873e8b59c82f include/linux/kho/abi/memfd.h", "Aarav90-cpu/linux-kotlin@a663adb6",
 		"mm-memfd_luo-preserve-file-seals (2026)"},

@@ -264,7 +264,7 @@ func TestStructLayout(t *testing.T) {
 	}
 }
 
-// TestSizeMatrix is generations.md §8, typed in independently of the
+// TestSizeMatrix is docs/abi/generations.md §8, typed in independently of the
 // registry data.
 func TestSizeMatrix(t *testing.T) {
 	rows := []struct {
@@ -342,7 +342,7 @@ func TestSizeMatrix(t *testing.T) {
 	}
 }
 
-// TestConstants checks capacities from generations.md §8 and §2.2.
+// TestConstants checks capacities from docs/abi/generations.md §8 and §2.2.
 func TestConstants(t *testing.T) {
 	rows := []struct {
 		tags  string

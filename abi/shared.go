@@ -68,7 +68,7 @@ func log2(v int) int {
 	return n
 }
 
-// ---- Boot handoff (generations.md §1.2, §1.3) ----
+// ---- Boot handoff (docs/abi/generations.md §1.2, §1.3) ----
 
 // x86 setup_data header (arch/x86/include/uapi/asm/bootparam.h): the boot
 // handoff is one entry of this singly linked list.

@@ -351,7 +351,7 @@ func TestWriteDTSKHOAnnotation(t *testing.T) {
 	if err := tree.WriteDTS(&b, DTSOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	// fdt-layout.md §6: stored 0x116be4000 is shown by dtc as <0x40be16 0x1000000>.
+	// docs/abi/fdt-layout.md §6: stored 0x116be4000 is shown by dtc as <0x40be16 0x1000000>.
 	want := "\tpreserved-memory-map = <0x40be16 0x1000000>; /* u64 LE: 0x116be4000 */\n"
 	if !strings.Contains(b.String(), want) {
 		t.Errorf("missing %q in\n%s", want, b.String())

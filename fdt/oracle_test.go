@@ -89,7 +89,7 @@ func TestOracle(t *testing.T) {
 	t.Run("Mutations", func(t *testing.T) { oracleMutationTest(t, o) })
 }
 
-// behaviourTest pins the libfdt behaviours that fdt-layout.md describes and
+// behaviourTest pins the libfdt behaviours that docs/abi/fdt-layout.md describes and
 // our writers must copy, on libfdt's own output (the byte equality with
 // ours is checked again here).
 func oracleBehaviourTest(t *testing.T, o *oracle) {
@@ -109,7 +109,7 @@ func oracleBehaviourTest(t *testing.T, o *oracle) {
 			"000000030000000800000000" + "0040be1601000000" + "0000000200000009" +
 			ora.Hex([]byte("preserved-memory-map\x00compatible\x00")))
 		if !bytes.Equal(blob, want) {
-			t.Errorf("fdt-layout.md §2.4: %s", ora.FirstDiff(want, blob))
+			t.Errorf("docs/abi/fdt-layout.md §2.4: %s", ora.FirstDiff(want, blob))
 		}
 		// fdt_finish leaves the strings where they were built.
 		if !bytes.HasSuffix(buf, []byte("preserved-memory-map\x00compatible\x00")) {
@@ -252,7 +252,7 @@ func oracleCompare(t *testing.T, o *oracle, oc oracleCase) ([]byte, *oracleCResu
 	if !oc.blobOnly && !bytes.Equal(c.buffer, g.buffer) {
 		t.Errorf("whole buffer differs: %s", ora.FirstDiff(c.buffer, g.buffer))
 	}
-	// The layout rules of fdt-layout.md §2.2 and §3.2, checked on libfdt.
+	// The layout rules of docs/abi/fdt-layout.md §2.2 and §3.2, checked on libfdt.
 	h := decodeHeader(want)
 	if oc.total != 0 && c.total != oc.total {
 		t.Errorf("libfdt totalsize %d, want %d", c.total, oc.total)
@@ -682,7 +682,7 @@ func oracleCases(t *testing.T, o *oracle) []oracleCase {
 	seqRoot := o.run(t, ora.Join(khoRootOps("kho-v1")))
 	rt := o.DTCRoundTrip(t, seqRoot.buffer[:seqRoot.total])
 	if len(rt) != 144 {
-		t.Errorf("dtc round trip of the 152-byte KHO root is %d bytes, fdt-layout.md §4 says 144", len(rt))
+		t.Errorf("dtc round trip of the 152-byte KHO root is %d bytes, docs/abi/fdt-layout.md §4 says 144", len(rt))
 	}
 	dtc("dtc-round-trip-kho-root", 0, "", ora.LoadOp(rt), khoAddOps("LUO", khoClient(3, "/LUO", 1, 2)...))
 	// Misordered blocks: fdt_open_into repacks them with the map at 0x28.

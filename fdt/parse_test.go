@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// khoRoot builds the 152-byte KHO root of fdt-layout.md §2.4.
+// khoRoot builds the 152-byte KHO root of docs/abi/fdt-layout.md §2.4.
 func khoRoot(t testing.TB) []byte {
 	t.Helper()
 	w := NewSeqWriter(4096)

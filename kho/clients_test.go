@@ -21,7 +21,7 @@ func wantErr(t *testing.T, err error, kind error, path string) {
 }
 
 func TestMemblock(t *testing.T) {
-	// fdt-layout.md §2.4: one region gives 210 bytes, struct 124, strings
+	// docs/abi/fdt-layout.md §2.4: one region gives 210 bytes, struct 124, strings
 	// 22 (size, start, compatible: newest first).
 	mb := &Memblock{Regions: []MemblockRegion{{Name: "trace", Start: 0x1_0000_0000, Size: 0x100000}}}
 	blob, page, err := mb.Encode()

@@ -5,7 +5,7 @@ import (
 	"github.com/luoinspect/luoinspect/phys"
 )
 
-// Boot handoff structs (generations.md §1.2, §1.3), from the registry.
+// Boot handoff structs (docs/abi/generations.md §1.2, §1.3), from the registry.
 var (
 	khoData            = abi.MustStruct("K1a", "kho_data")
 	khoDataFDTAddr     = khoData.MustField("fdt_addr")

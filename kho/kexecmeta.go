@@ -9,7 +9,7 @@ import (
 // client blob.
 const KexecMetadataPath = "kexec-metadata"
 
-// struct kho_kexec_metadata (generations.md §3.2), from the registry.
+// struct kho_kexec_metadata (docs/abi/generations.md §3.2), from the registry.
 var (
 	kexecMeta         = abi.MustStruct("kexec-metadata", "kho_kexec_metadata")
 	kexecMetaVersion  = kexecMeta.MustField("version")

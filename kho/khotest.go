@@ -13,7 +13,7 @@ import (
 // KhoTestPath is the path prefix of errors about the kho_test client FDT.
 const KhoTestPath = "kho_test"
 
-// kho_test client FDT (generations.md §3.3), from the registry.
+// kho_test client FDT (docs/abi/generations.md §3.3), from the registry.
 var (
 	khoTestRoot       = mustNode("kho_test", "/")
 	khoTestData       = mustNode("kho_test", "/data")

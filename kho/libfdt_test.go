@@ -2,9 +2,10 @@ package kho_test
 
 // Byte-for-byte comparison of the KHO FDT encoders with the real libfdt.
 // Each case writes, as an op script for internal/libfdtoracle, the libfdt
-// calls the kernel makes (fdt-layout.md §2.1, §3.1; kernel-rules.md §8.1;
-// generations.md §2, §3.1) and requires EncodeRoot / Memblock.Encode to
-// return libfdt's exact blob and its whole one-page buffer.
+// calls the kernel makes (docs/abi/fdt-layout.md §2.1, §3.1;
+// docs/abi/kernel-rules.md §8.1; docs/abi/generations.md §2, §3.1) and
+// requires EncodeRoot / Memblock.Encode to return libfdt's exact blob and
+// its whole one-page buffer.
 //
 // Needs gcc and libfdt-dev; without them the test skips, unless
 // LUOINSPECT_REQUIRE_ORACLES=1.

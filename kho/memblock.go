@@ -12,7 +12,7 @@ import (
 // MemblockPath is the path prefix of errors about the memblock client FDT.
 const MemblockPath = "memblock"
 
-// memblock client FDT (generations.md §3.1), from the registry.
+// memblock client FDT (docs/abi/generations.md §3.1), from the registry.
 var (
 	memblockCompatible = mustNode("memblock", "/").Compatible
 	regionCompatible   = mustNode("memblock", "/<region>").Compatible

@@ -11,7 +11,7 @@ import (
 	"github.com/luoinspect/luoinspect/phys"
 )
 
-// Radix-tree memory map of kho-v2 and later (generations.md §2.2), from
+// Radix-tree memory map of kho-v2 and later (docs/abi/generations.md §2.2), from
 // the registry.
 var (
 	radixNode      = abi.MustStruct("K2", "kho_radix_node")

@@ -170,7 +170,7 @@ func TestDecodeMemmapV1Rejects(t *testing.T) {
 }
 
 func TestRadixKey(t *testing.T) {
-	// generations.md §2.2 worked examples.
+	// docs/abi/generations.md §2.2 worked examples.
 	if k := RadixKey(0x116be4000, 0); k != 1<<52|0x116be4 {
 		t.Errorf("order 0 key %#x", k)
 	}

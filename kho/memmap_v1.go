@@ -17,7 +17,7 @@ import (
 // map.
 const MemmapPath = RootPath + "/" + "preserved-memory-map"
 
-// kho-v1 chunk list layout (generations.md §2.1), from the registry. The
+// kho-v1 chunk list layout (docs/abi/generations.md §2.1), from the registry. The
 // chunk and pointer structs are the same in K1a and K1b; only the bitmap
 // struct differs.
 var (
@@ -271,7 +271,7 @@ func decodeChunkV1(m phys.Memory, bud *budget, addr uint64, path string, probs *
 	return c, true
 }
 
-// provesK1a applies the K1a heuristics of generations.md §2.1 to the
+// provesK1a applies the K1a heuristics of docs/abi/generations.md §2.1 to the
 // chunk headers and bitmap pointers.
 func provesK1a(mm *MemmapV1) bool {
 	for _, c := range mm.Chunks {

@@ -240,7 +240,7 @@ func (p *Preserved) Contains(addr uint64) (phys.Block, bool) {
 
 // Head returns the preserved block that starts exactly at addr (the
 // smallest order when several do). Every page a kernel-made handover
-// references must be such a head (kernel-rules.md §8.5).
+// references must be such a head (docs/abi/kernel-rules.md §8.5).
 func (p *Preserved) Head(addr uint64) (phys.Block, bool) {
 	_, b, ok := p.HeadIndex(addr)
 	return b, ok

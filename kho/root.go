@@ -19,7 +19,7 @@ const RootPath = "KHO"
 // RootLayout says how a KHO root FDT was written.
 type RootLayout int
 
-// Root layouts (fdt-layout.md §2, §3).
+// Root layouts (docs/abi/fdt-layout.md §2, §3).
 const (
 	// LayoutSequential is a root written once in libfdt sequential-write
 	// mode: reserve map at 0x30, client nodes in the order they were

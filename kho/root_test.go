@@ -11,7 +11,7 @@ import (
 	"github.com/luoinspect/luoinspect/phys"
 )
 
-const sampleMap = 0x116be4000 // the map PA of the fdt-layout.md examples
+const sampleMap = 0x116be4000 // the map PA of the docs/abi/fdt-layout.md examples
 
 // be32 reads a big-endian header word.
 func be32(b []byte, off int) uint32 { return binary.BigEndian.Uint32(b[off:]) }
@@ -41,7 +41,7 @@ func encodeRoot(t *testing.T, r *Root) (blob, page []byte) {
 	return blob, page
 }
 
-// TestRootFirstCreated checks the 152-byte example of fdt-layout.md §2.4
+// TestRootFirstCreated checks the 152-byte example of docs/abi/fdt-layout.md §2.4
 // byte by byte.
 func TestRootFirstCreated(t *testing.T) {
 	blob, page := encodeRoot(t, mustRoot(t, "K1a"))
@@ -78,7 +78,7 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// TestRootAfterAdds checks the worked example of fdt-layout.md §3.4 and
+// TestRootAfterAdds checks the worked example of docs/abi/fdt-layout.md §3.4 and
 // its K2/K3/K4 variants: memblock added, then LUO.
 func TestRootAfterAdds(t *testing.T) {
 	tests := []struct {
@@ -130,7 +130,7 @@ func TestRootAfterAdds(t *testing.T) {
 				t.Errorf("children %v, want newest first", names)
 			}
 			if tc.tag == "K1b" {
-				// fdt-layout.md §3.4 offsets.
+				// docs/abi/fdt-layout.md §3.4 offsets.
 				for _, c := range []struct {
 					off  int
 					want uint32

@@ -129,7 +129,7 @@ func DecodeAs(m phys.Memory, addr uint64, gen string, path string) (*File, error
 	return f, nil
 }
 
-// discriminateM2 applies the memfd-v2 seal-word rule (generations.md §5.3,
+// discriminateM2 applies the memfd-v2 seal-word rule (docs/abi/generations.md §5.3,
 // §9 step 3) to a 48-byte memfd_luo_ser and says what it found.
 func discriminateM2(b []byte) (reason string, alternatives []string) {
 	la, lb := serLayouts[M2a], serLayouts[M2b]

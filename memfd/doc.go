@@ -1,6 +1,6 @@
 // Package memfd decodes, checks, streams and encodes the state that the
 // memfd LUO file handler hands over to the next kernel (generations M0 to
-// M4 of the ABI reference, generations.md §5).
+// M4 of the ABI reference, docs/abi/generations.md §5).
 //
 // A preserved memfd is a small descriptor (a per-memfd FDT in M0, a packed
 // struct memfd_luo_ser from M1 on) plus an array of 16-byte folio records:

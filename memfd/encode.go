@@ -20,7 +20,7 @@ func Encode(a *phys.Allocator, f *File, folios []Folio, gen string) (uint64, err
 // EncodeFunc is Encode for states too big to hold as a []Folio: record i
 // (0 <= i < n) is at(i), asked for once, in order.
 //
-// It writes what the kernel writes at preserve time (kernel-rules.md §8.4):
+// It writes what the kernel writes at preserve time (docs/abi/kernel-rules.md §8.4):
 //
 //   - M1 to M4: struct memfd_luo_ser in a zeroed, preserved order-0 page,
 //     holding f's Pos, Size, Seals, Flags (M2b, M3, M4), Reserved (M2a),

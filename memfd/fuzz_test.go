@@ -45,7 +45,7 @@ func flatten(img *phys.Image) []byte {
 }
 
 // fuzzSeeds builds the seed corpus: one state per generation plus the
-// malformed shapes of kernel-rules.md §9.4.
+// malformed shapes of docs/abi/kernel-rules.md §9.4.
 func fuzzSeeds(t testing.TB) []seed {
 	mk := func(name, gen string, f File, n uint64, mutate func(s *state)) seed {
 		folios := make([]Folio, n)

@@ -166,7 +166,7 @@ var (
 )
 
 // maxPageOrder is MAX_PAGE_ORDER, the largest folio the kernel allocates
-// (10 on default x86-64 and arm64 configurations; kernel-rules.md §7). It
+// (10 on default x86-64 and arm64 configurations; docs/abi/kernel-rules.md §7). It
 // bounds the M0 FDT block, which memfd_luo_create_fdt refuses above it.
 const maxPageOrder = 10
 

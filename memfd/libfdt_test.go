@@ -3,7 +3,7 @@ package memfd_test
 // Byte-for-byte comparison of the M0 per-memfd FDT that Encode writes with
 // the real libfdt (internal/libfdtoracle) running the calls of
 // memfd_luo_prepare / memfd_luo_freeze (mm/memfd_luo.c of the LUO v2/v3
-// postings, generations.md §5.1):
+// postings, docs/abi/generations.md §5.1):
 //
 //	memfd_luo_create_fdt(PAGE_ALIGN(16 n) + PAGE_SIZE): a folio of order
 //	  get_order(size); fdt_create(fdt, PAGE_SIZE << order),

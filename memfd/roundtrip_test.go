@@ -140,7 +140,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// TestFolioWordExamples checks the worked examples of generations.md §5.2:
+// TestFolioWordExamples checks the worked examples of docs/abi/generations.md §5.2:
 // pfn 0x123456789 with flags 3 is 0x0000123456789003 in M0 and
 // 0x0030000123456789 in M1, byte for byte.
 func TestFolioWordExamples(t *testing.T) {

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
@@ -35,51 +33,11 @@ import (
 //	                  kdump-compressed and flattened formats are named and
 //	                  refused with what to do
 func Open(spec string) (Source, error) {
-	kind, arg, _ := strings.Cut(spec, ":")
-	switch kind {
-	case "live":
-		switch arg {
-		case "", SideIn, SideOut:
-		default:
-			return nil, fmt.Errorf("spec %q: want live, live:in or live:out", spec)
-		}
-		return OpenLive(arg)
-	case "debugfs", "debugfs-in", "debugfs-out":
-		if arg == "" {
-			return nil, fmt.Errorf("spec %q: want %s:DIR", spec, kind)
-		}
-		return OpenDebugfs(arg, strings.TrimPrefix(strings.TrimPrefix(kind, "debugfs"), "-"))
-	case "kcore":
-		return OpenKcore(arg)
-	case "devmem":
-		return OpenDevMem(arg, "")
-	case "core":
-		if arg == "" {
-			return nil, fmt.Errorf("spec %q: want core:FILE", spec)
-		}
-		return OpenCore(arg, CoreOptions{})
-	case "snapshot":
-		if arg == "" {
-			return nil, fmt.Errorf("spec %q: want snapshot:FILE", spec)
-		}
-		return OpenSnapshot(arg)
-	case "blob":
-		if arg == "" {
-			return nil, fmt.Errorf("spec %q: want blob:FILE", spec)
-		}
-		return OpenBlobFile(arg)
-	case "raw":
-		i := strings.LastIndexByte(arg, '@')
-		if i <= 0 {
-			return nil, fmt.Errorf("spec %q: want raw:FILE@BASE, e.g. raw:mem.bin@0x100000000", spec)
-		}
-		base, err := strconv.ParseUint(arg[i+1:], 0, 64)
-		if err != nil {
-			return nil, fmt.Errorf("spec %q: base %q is not a number", spec, arg[i+1:])
-		}
-		return OpenRaw(arg[:i], base)
+	s, err := ParseSpec(spec)
+	if err != nil {
+		return nil, err
 	}
-	return openPath(spec)
+	return s.Open()
 }
 
 // OpenLive opens the running system: the kho debugfs blobs of side ("" to

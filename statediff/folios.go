@@ -111,7 +111,7 @@ func (d *FolioDiff) Equal() bool {
 // of b (in mb). It streams both record arrays in index order side by side
 // with a fixed buffer per side, so its memory does not depend on the
 // number of folios. Kernel-made arrays are in ascending index order
-// (kernel-rules.md §8.4); when either side is not, it starts again and
+// (docs/abi/kernel-rules.md §8.4); when either side is not, it starts again and
 // indexes B's records in a map of at most opts.MaxMap entries
 // (ErrUnsortedTooLarge beyond). A read error on either side is returned.
 func CompareFolios(a *memfd.File, ma phys.Memory, b *memfd.File, mb phys.Memory, opts FolioOptions) (*FolioDiff, error) {

@@ -16,7 +16,7 @@ const (
 )
 
 // BSide says, in AcrossUpdate mode, which side of the next kernel B is
-// (access.md §3).
+// (docs/abi/access.md §3).
 type BSide string
 
 // B sides.
@@ -100,7 +100,7 @@ const (
 // Plain mode none applies.
 var ExpectedRules = []Rule{
 	{RuleNumber, "across, B outgoing",
-		"liveupdate-number (luo_ser.liveupdate_num) is written as previous + 1 by every kernel (kernel-rules.md §8.2): B must be A + 1. " +
+		"liveupdate-number (luo_ser.liveupdate_num) is written as previous + 1 by every kernel (docs/abi/kernel-rules.md §8.2): B must be A + 1. " +
 			"With B incoming it is the same blob, so B must equal A. Any other value is Changed."},
 	{RuleAddresses, "across, B outgoing",
 		"Every physical address may change, because the next kernel allocates every structure afresh and pages may move once restored: " +
@@ -111,12 +111,12 @@ var ExpectedRules = []Rule{
 		"The next kernel may be newer and write newer layouts: generation tags, the KHO root compatible, blob-size presence, " +
 			"memfd handler compatibles (memfd-v1 to memfd-v2) and the kexec-metadata version may change. The content must not."},
 	{RuleLayout, "across, B outgoing",
-		"How blobs are laid out is producer mechanics (kernel-rules.md §8.1): the root FDT layout (sequential or packed) and client blob sizes " +
+		"How blobs are laid out is producer mechanics (docs/abi/kernel-rules.md §8.1): the root FDT layout (sequential or packed) and client blob sizes " +
 			"may differ. With B incoming it is the same blob, so they must be equal."},
 	{RulePreserved, "across, B outgoing",
 		"The preserved-memory map is rebuilt by the next kernel around newly allocated metadata: its block count and byte total may change."},
 	{RulePos, "across, B outgoing",
-		"A memfd's pos is the open file's offset, rewritten at freeze (access.md §3); userspace moves it between updates."},
+		"A memfd's pos is the open file's offset, rewritten at freeze (docs/abi/access.md §3); userspace moves it between updates."},
 	{RuleKexecMeta, "across, B outgoing",
 		"kexec-metadata names the kernel that wrote it and counts kexec boots: previous_release may change and kexec_count must be A + 1."},
 	{RuleUnwritten, "across, A with no sessions, of a generation that writes them at reboot",
@@ -124,7 +124,7 @@ var ExpectedRules = []Rule{
 			"Sessions, files, FLBs and the memfd generation that B has and such an A lacks were not yet written when A was taken: expected, " +
 			"and nothing about them can be compared."},
 	{RuleFreed, "across, B incoming",
-		"Retrieving a file frees its memfd descriptor page, and finishing a session frees its file array (access.md §3): " +
+		"Retrieving a file frees its memfd descriptor page, and finishing a session frees its file array (docs/abi/access.md §3): " +
 			"a B payload that cannot be read any more is expected, not lost (but its folios cannot be checked)."},
 }
 

@@ -17,17 +17,17 @@ const (
 )
 
 const (
-	srcKHOPopulate = "kernel-rules.md §2.2; kho_populate() in torvalds/linux@019fc3687237 kernel/liveupdate/kexec_handover.c"
-	srcLUOCore     = "kernel-rules.md §6.2; luo_early_startup() in torvalds/linux@cab056f2 kernel/liveupdate/luo_core.c; panic via luo_restore_fail(), torvalds/linux@7c722a7f44e0"
-	srcSession     = "kernel-rules.md §6.4; luo_session_deserialize() in torvalds/linux@7f790dd21a93 kernel/liveupdate/luo_session.c"
-	srcFile        = "kernel-rules.md §6.5; luo_file_deserialize() in torvalds/linux@b2135d1cb0e3 kernel/liveupdate/luo_file.c"
-	srcBlocks      = "kernel-rules.md §6.7; kho_block_set_restore() in torvalds/linux@637315cb kernel/liveupdate/kho_block.c"
-	srcFLB         = "kernel-rules.md §6.6; luo_flb_setup_incoming()/luo_flb_retrieve_one() in torvalds/linux@cab056f2 kernel/liveupdate/luo_flb.c"
-	srcMemfd       = "kernel-rules.md §6.8; memfd_luo_retrieve() in torvalds/linux@02e117b8ca58 mm/memfd_luo.c; memfd-v2 linux-mm/linux-mm@873e8b59c82f"
-	srcVmalloc     = "kernel-rules.md §5, §9.4; kho_restore_vmalloc() in torvalds/linux@019fc3687237"
-	srcRestore     = "kernel-rules.md §4.3, §8.5, §9.3; kho_restore_page() (\"kho: make sure page being restored is actually from KHO\")"
-	srcFingerprint = "kernel-rules.md §8"
-	src72          = "linux-7.2.md §5; seen on Linux 7.2.12 (docs/kernel-verdicts.md)"
+	srcKHOPopulate = "docs/abi/kernel-rules.md §2.2; kho_populate() in torvalds/linux@019fc3687237 kernel/liveupdate/kexec_handover.c"
+	srcLUOCore     = "docs/abi/kernel-rules.md §6.2; luo_early_startup() in torvalds/linux@cab056f2 kernel/liveupdate/luo_core.c; panic via luo_restore_fail(), torvalds/linux@7c722a7f44e0"
+	srcSession     = "docs/abi/kernel-rules.md §6.4; luo_session_deserialize() in torvalds/linux@7f790dd21a93 kernel/liveupdate/luo_session.c"
+	srcFile        = "docs/abi/kernel-rules.md §6.5; luo_file_deserialize() in torvalds/linux@b2135d1cb0e3 kernel/liveupdate/luo_file.c"
+	srcBlocks      = "docs/abi/kernel-rules.md §6.7; kho_block_set_restore() in torvalds/linux@637315cb kernel/liveupdate/kho_block.c"
+	srcFLB         = "docs/abi/kernel-rules.md §6.6; luo_flb_setup_incoming()/luo_flb_retrieve_one() in torvalds/linux@cab056f2 kernel/liveupdate/luo_flb.c"
+	srcMemfd       = "docs/abi/kernel-rules.md §6.8; memfd_luo_retrieve() in torvalds/linux@02e117b8ca58 mm/memfd_luo.c; memfd-v2 linux-mm/linux-mm@873e8b59c82f"
+	srcVmalloc     = "docs/abi/kernel-rules.md §5, §9.4; kho_restore_vmalloc() in torvalds/linux@019fc3687237"
+	srcRestore     = "docs/abi/kernel-rules.md §4.3, §8.5, §9.3; kho_restore_page() (\"kho: make sure page being restored is actually from KHO\")"
+	srcFingerprint = "docs/abi/kernel-rules.md §8"
+	src72          = "docs/abi/linux-7.2.md §5; seen on Linux 7.2.12 (docs/kernel-verdicts.md)"
 )
 
 const (
@@ -45,11 +45,11 @@ var catalogue = []*Rule{
 	{ID: "GEN001", Name: "decode-failed", Severity: SevError, Origin: OriginDeeper, Generations: "all",
 		Check:        "Every structure the state references decodes in its generation's layout (for failures no narrower rule names).",
 		Consequences: []Consequence{{Text: "the receiving kernel reading the same bytes fails or misreads them"}},
-		Source:       "kernel-rules.md §1"},
+		Source:       "docs/abi/kernel-rules.md §1"},
 	{ID: "SRC001", Name: "memory-unresolved", Severity: SevUnverified, Origin: OriginDeeper, Generations: "all",
 		Check:        "Memory the state references is held by the source. Where it is not, the part behind the pointer is unverified: the receiving kernel dereferences the pointer, so its verdict on that part is unknown; checks of what lies behind it are skipped.",
 		Consequences: []Consequence{{Text: "unknown: the kernel reads memory the source does not hold", Outcome: OutcomeUnverified}},
-		Source:       "access.md; linux-7.2.md §5"},
+		Source:       "docs/abi/access.md; docs/abi/linux-7.2.md §5"},
 
 	// KHO root.
 	{ID: "KHO001", Name: "root-fdt", Severity: SevError, Origin: OriginKernel, Generations: "all KHO",
@@ -71,44 +71,44 @@ var catalogue = []*Rule{
 		Consequences: []Consequence{
 			{Generations: []string{"K1a"}, Text: "the placeholder was never filled: the chunk list is read from PA 0"},
 			{Text: txtRevivalOff + " (a handover that was never finalized)", Outcome: OutcomeRevivalDisabled}},
-		Source: srcKHOPopulate + " (step 4); generations.md §9"},
+		Source: srcKHOPopulate + " (step 4); docs/abi/generations.md §9"},
 	{ID: "KHO005", Name: "client-pointer", Severity: SevError, Origin: OriginKernel, Generations: "all KHO",
 		Check: "Every client node has its pointer property (fdt in kho-v1, preserved-data later), exactly 8 bytes.",
 		Consequences: []Consequence{
 			{Where: "/LUO", Text: "kho_retrieve_subtree() returns -EINVAL to LUO, which panics the 6.19+ kernel at early_initcall", Outcome: OutcomePanic},
 			{Text: "kho_retrieve_subtree() returns -EINVAL to the client, which warns and goes on without its data", Outcome: OutcomeAcceptedWithWarning}},
-		Source: "kernel-rules.md §3; kho_retrieve_subtree() in torvalds/linux@019fc3687237"},
+		Source: "docs/abi/kernel-rules.md §3; kho_retrieve_subtree() in torvalds/linux@019fc3687237"},
 	{ID: "KHO006", Name: "client-blob-size", Severity: SevError, Origin: OriginKernel, Generations: "K3, K4, K-RFC-compat",
 		Check: "Every client node has blob-size, exactly 8 bytes (UNVERIFIED: from a non-original copy of the source).",
 		Consequences: []Consequence{
 			{Where: "/LUO", Text: "\"broken KHO subnode\": -EINVAL for LUO, which panics at early_initcall", Outcome: OutcomePanic},
 			{Text: "\"broken KHO subnode\": -EINVAL for that client even when it does not ask for the size", Outcome: OutcomeAcceptedWithWarning}},
-		Source: "kernel-rules.md §3, §9.16"},
+		Source: "docs/abi/kernel-rules.md §3, §9.16"},
 	{ID: "KHO007", Name: "client-pointer-zero", Severity: SevError, Origin: OriginKernel, Generations: "all KHO",
 		Check:        "No client pointer is 0 (the kernel does not reject 0: OBSERVED).",
 		Consequences: []Consequence{{Text: "the client reads its blob through phys_to_virt(0): garbage, silently accepted or a crash"}},
-		Source:       "kernel-rules.md §3, §9.11"},
+		Source:       "docs/abi/kernel-rules.md §3, §9.11"},
 	{ID: "KHO008", Name: "sub-compatible-order", Severity: SevWarning, Origin: OriginDeeper, Generations: "K-RFC-compat",
 		Check:        "The ';'-separated sub-components of a granular compatible are in alphabetical order.",
 		Consequences: []Consequence{{Text: "the string differs from what a granular kernel writes and compares; it may be refused (the RFC requires sorting)"}},
-		Source:       "generations.md §2.7, §9 step 1.2"},
+		Source:       "docs/abi/generations.md §2.7, §9 step 1.2"},
 	{ID: "KHO009", Name: "client-unknown", Severity: SevInfo, Origin: OriginDeeper, Generations: "all KHO",
 		Check:        "Every client node is one this build decodes (LUO, memblock, kexec-metadata, kho_test).",
 		Consequences: []Consequence{{Text: "none; the client's blob is not validated"}},
-		Source:       "kernel-rules.md §3 (known client names)"},
+		Source:       "docs/abi/kernel-rules.md §3 (known client names)"},
 
 	{ID: "KHO010", Name: "root-size-mapped", Severity: SevWarning, Origin: OriginKernel, Generations: "all KHO (checked when the boot handoff is known)",
 		Check: "The root FDT's totalsize fits the length the boot handoff maps (kho_data.fdt_size, one page from setup_kho).",
 		Consequences: []Consequence{
 			{Generations: kho72, Text: "not compared by kho_populate(): fdt_check_header() only checks the blocks against totalsize, so a root whose blocks lie in the mapped page is read as usual (seen) and one reaching past it is read past the mapping", Outcome: OutcomeAccepted},
 			{Text: "the kernel maps fdt_size bytes and reads past them if the blocks reach further"}},
-		Source: "kernel/liveupdate/kexec_handover.c (7.2) kho_populate; arch/x86/kernel/kexec-bzimage64.c setup_kho; " + src72},
+		Source: "kho_populate() in kernel/liveupdate/kexec_handover.c:1644-1728, setup_kho() in arch/x86/kernel/kexec-bzimage64.c:274-298 (linux-source-7.2 7.2.12); " + src72},
 	{ID: "KHO011", Name: "scratch-overlap", Severity: SevWarning, Origin: OriginKernel, Generations: "all KHO (checked when the scratch array is known)",
 		Check: "No two scratch areas of the handoff overlap (empty areas are normal: 7.2 itself hands over one of size 0).",
 		Consequences: []Consequence{
 			{Generations: kho72, Text: "not checked by 7.2: every area is marked as scratch as given, overlapping ones twice; the boot goes on (an emptied area too, seen)", Outcome: OutcomeAccepted},
 			{Text: "the next kernel's early allocations use what is marked: too little or the wrong memory"}},
-		Source: "kernel/liveupdate/kexec_handover.c (7.2) kho_populate; " + src72},
+		Source: "kho_populate() in kernel/liveupdate/kexec_handover.c:1689-1701 (linux-source-7.2 7.2.12); " + src72},
 
 	// Preserved-memory map.
 	{ID: "MAP001", Name: "memory-map-malformed", Severity: SevError, Origin: OriginKernel, Generations: "all KHO",
@@ -117,17 +117,17 @@ var catalogue = []*Rule{
 			{Generations: []string{"K1a", "K1b"}, Text: "not validated (OBSERVED): a cycle loops forever in early boot, a bad entry reserves wrong ranges or reads past the page"},
 			{Generations: kho72, Text: "not validated by 7.2 (kho_radix_walk in mm_core_init): entries are dereferenced through phys_to_virt, keys and orders trusted, page->private written without pfn_valid: an early-boot fault or silent corruption, never an error path", Outcome: OutcomeBootFault},
 			{Text: "the radix walk fails: kho_in.fdt_phys is cleared and no client sees KHO data"}},
-		Source: "kernel-rules.md §4.1, §4.2, §2.3, §9.5"},
+		Source: "docs/abi/kernel-rules.md §4.1, §4.2, §2.3, §9.5"},
 	{ID: "MAP002", Name: "preserved-overlap", Severity: SevWarning, Origin: OriginDeeper, Generations: "all KHO",
 		Check:        "No two blocks of the preserved-memory map overlap.",
 		Consequences: []Consequence{{Text: "the same pages are reserved twice and carry two KHOP markers; restoring one block corrupts the other's metadata"}},
-		Source:       "kernel-rules.md §8.5"},
+		Source:       "docs/abi/kernel-rules.md §8.5"},
 	{ID: "MAP003", Name: "scratch-overlap", Severity: SevError, Origin: OriginKernel, Generations: "all KHO",
 		Check: "No preserved block and no referenced structure overlaps a scratch area (checked when scratch areas are given).",
 		Consequences: []Consequence{
 			{Generations: []string{"K1b"}, Text: "WARN_ON at preservation; the next kernel allocates from scratch and overwrites the data"},
 			{Text: "checked only under CONFIG_KEXEC_HANDOVER_DEBUG: the next kernel allocates from scratch early and overwrites the data"}},
-		Source: "kernel-rules.md §8.5; linux-mm/linux-mm@04b9e51555d3"},
+		Source: "docs/abi/kernel-rules.md §8.5; linux-mm/linux-mm@04b9e51555d3"},
 
 	// References.
 	{ID: "REF001", Name: "ref-not-preserved", Severity: SevError, Origin: OriginDeeper, Generations: "map present (K1b finalized, K2+)",
@@ -146,17 +146,17 @@ var catalogue = []*Rule{
 	{ID: "REF003", Name: "ref-overlap", Severity: SevError, Origin: OriginDeeper, Generations: "all",
 		Check:        "Referenced structures do not overlap each other.",
 		Consequences: []Consequence{{Text: "one structure's bytes are read as another's: freed or rewritten under the other's user"}},
-		Source:       "kernel-rules.md §8.5"},
+		Source:       "docs/abi/kernel-rules.md §8.5"},
 	{ID: "REF004", Name: "ref-too-small", Severity: SevError, Origin: OriginDeeper, Generations: "map present",
 		Check:        "The preserved block at a structure's address covers the whole structure.",
 		Consequences: []Consequence{{Text: "the tail pages are not reserved: early boot may reuse them before the structure is read (silent corruption)"}},
-		Source:       "kernel-rules.md §8.3, §8.5"},
+		Source:       "docs/abi/kernel-rules.md §8.3, §8.5"},
 	{ID: "REF005", Name: "ref-order", Severity: SevError, Origin: OriginDeeper, Generations: "K1b, K2+",
 		Check: "A referenced block's order is at most MAX_PAGE_ORDER (10 on default x86 configs; UNVERIFIED per config).",
 		Consequences: []Consequence{
 			{Generations: kho72, Text: "7.2 makes no order check (kho_restore_page trusts the order the radix walk stored in page->private): the restore covers pages that were never reserved, silent corruption", Outcome: OutcomeBootFault},
 			{Text: "kho_restore_page() fails with WARN_ON_ONCE and returns NULL"}},
-		Source: srcRestore + "; linux-7.2.md §6"},
+		Source: srcRestore + "; docs/abi/linux-7.2.md §6"},
 
 	// LUO.
 	{ID: "LUO001", Name: "luo-root-compatible", Severity: SevError, Origin: OriginKernel, Generations: "all LUO",
@@ -176,7 +176,7 @@ var catalogue = []*Rule{
 		Consequences: []Consequence{
 			{Generations: luoDisables, Text: txtLUOOff},
 			{Text: txtLUOPanic}},
-		Source: "kernel-rules.md §6.3; luo_session_setup_incoming() in torvalds/linux@7f790dd21a93"},
+		Source: "docs/abi/kernel-rules.md §6.3; luo_session_setup_incoming() in torvalds/linux@7f790dd21a93"},
 	{ID: "LUO004", Name: "flb-node", Severity: SevError, Origin: OriginKernel, Generations: "L-v5, L-v6, L-FLB",
 		Check: "The luo-flb node exists (mandatory in the FLB era), its compatible is luo-flb-v1, and luo-flb-header is exactly 8 bytes.",
 		Consequences: []Consequence{
@@ -186,11 +186,11 @@ var catalogue = []*Rule{
 	{ID: "LUO005", Name: "luo-ser-size", Severity: SevError, Origin: OriginKernel, Generations: "L-luo-v3 and later",
 		Check:        "blob-size is at least sizeof(struct luo_ser).",
 		Consequences: []Consequence{{Text: "\"LUO state is too small\", -EINVAL: " + txtLUOPanic, Outcome: OutcomePanic}},
-		Source:       "kernel-rules.md §6.7, §9.16; " + src72},
+		Source:       "docs/abi/kernel-rules.md §6.7, §9.16; " + src72},
 	{ID: "LUO006", Name: "session-header-zero", Severity: SevError, Origin: OriginKernel, Generations: "L-v5 to L-FLB",
 		Check:        "The session header address is not 0 (the kernel's phys_to_virt(0) check is ineffective).",
 		Consequences: []Consequence{{Text: "sessions are read from phys_to_virt(0) at the first open: garbage, " + txtOpenEIO + " at best"}},
-		Source:       "kernel-rules.md §9.11"},
+		Source:       "docs/abi/kernel-rules.md §9.11"},
 	{ID: "LUO007", Name: "session-count", Severity: SevError, Origin: OriginKernel, Generations: "array era (L-v5 to L-luo-v3)",
 		Check:        "The session count fits the session block (LUO_SESSION_MAX); the kernel does not check it (OBSERVED).",
 		Consequences: []Consequence{{Text: "luo_session_deserialize() reads past the 16-page block: garbage sessions, usually -EIO at open"}},
@@ -218,7 +218,7 @@ var catalogue = []*Rule{
 		Consequences: []Consequence{
 			{Generations: luo72, Text: "deserialization accepts it and RETRIEVE_SESSION compares names with strncmp only, so an all-zero name buffer retrieves it; only CREATE_SESSION refuses empty names: a state 7.2 never writes", Outcome: OutcomeAccepted},
 			{Text: "accepted, but no real kernel writes it and userspace cannot name it"}},
-		Source: "kernel/liveupdate/luo_session.c (7.2) luo_session_create, luo_session_retrieve; luo_core.c luo_ioctl_retrieve_session"},
+		Source: "luo_session_create(), luo_session_retrieve() in kernel/liveupdate/luo_session.c:467-531; luo_ioctl_retrieve_session() in kernel/liveupdate/luo_core.c:300-328 (linux-source-7.2 7.2.12)"},
 	{ID: "LUO013", Name: "file-token-duplicate", Severity: SevError, Origin: OriginKernel, Generations: "all with files",
 		Check:        "File tokens are unique within a session (within the state for L-RFC); the kernel does not check (OBSERVED).",
 		Consequences: []Consequence{{Text: "retrieve returns the first match: the later file is unreachable and its data lost (seen: its own token gives -ENOENT)", Outcome: OutcomeDataUnreachable}},
@@ -262,11 +262,11 @@ var catalogue = []*Rule{
 		Consequences: []Consequence{
 			{Generations: luo72, Text: "stored unchecked: every FLB's incoming state is missing (liveupdate_flb_get_incoming gives -ENODATA) and finishing the files underflows the FLB refcount (seen: \"refcount_t: underflow; use-after-free\" WARNING); the files themselves come back", Outcome: OutcomeAcceptedWithWarning},
 			{Text: "FLBs are read from phys_to_virt(0): garbage FLB state"}},
-		Source: "kernel-rules.md §9.11; kernel/liveupdate/luo_flb.c (7.2) luo_flb_setup_incoming; " + src72},
+		Source: "docs/abi/kernel-rules.md §9.11; luo_flb_setup_incoming() in kernel/liveupdate/luo_flb.c:578-589 (linux-source-7.2 7.2.12); " + src72},
 	{ID: "LUO022", Name: "feature-header", Severity: SevError, Origin: OriginKernel, Generations: "L-feat",
 		Check:        "The luo_ser feature header is consistent: req and active within supp, every req bit known, reserved words 0, inactive members 0.",
 		Consequences: []Consequence{{Text: "the reader refuses the blob: " + txtLUOPanic, Outcome: OutcomePanic}},
-		Source:       "generations.md §4.12"},
+		Source:       "docs/abi/generations.md §4.12"},
 	{ID: "LUO023", Name: "handler-unknown", Severity: SevError, Origin: OriginKernel, Generations: "all with files",
 		Check: "A memfd-family handler string is one some memfd generation registers.",
 		Consequences: []Consequence{
@@ -278,7 +278,7 @@ var catalogue = []*Rule{
 		Consequences: []Consequence{
 			{Generations: luo72, Text: "none if the next kernel registers the handler; if it does not, the first open fails with -EIO and every session is unreachable"},
 			{Text: "none known; retrieve fails with -ENOENT if the next kernel lacks the handler"}},
-		Source: "generations.md §5.6"},
+		Source: "docs/abi/generations.md §5.6"},
 	{ID: "LUO025", Name: "file-data-zero", Severity: SevError, Origin: OriginKernel, Generations: "all with files",
 		Check:        "A memfd file's data address is not 0 (phys_to_virt(0) is not NULL, so the kernel does not catch it).",
 		Consequences: []Consequence{{Text: "the descriptor is read from PA 0: garbage, retrieve fails or restores wrong pages"}},
@@ -294,15 +294,15 @@ var catalogue = []*Rule{
 	{ID: "MFD002", Name: "memfd-flags", Severity: SevWarning, Origin: OriginDeeper, Generations: "M2a, M2b, M3, M4",
 		Check:        "The M2b/M3/M4 flags word and the M2a reserved bits are 0.",
 		Consequences: []Consequence{{Text: "unknown; whether retrieve rejects non-zero flags is UNVERIFIED, and M2a/M2b read such bits differently"}},
-		Source:       srcMemfd + "; generations.md §7.3"},
+		Source:       srcMemfd + "; docs/abi/generations.md §7.3"},
 	{ID: "MFD003", Name: "memfd-features", Severity: SevError, Origin: OriginKernel, Generations: "M4",
 		Check:        "The M4 feature header is consistent: req and active within supp, req bits known, reserved words 0, folios only with MEMFD_LUO_FEATURE_FOLIOS.",
 		Consequences: []Consequence{{Text: "the handler refuses the descriptor: " + txtRetrieve}},
-		Source:       "generations.md §5.5; linux-mm/linux-mm@c30cc99c"},
+		Source:       "docs/abi/generations.md §5.5; linux-mm/linux-mm@c30cc99c"},
 	{ID: "MFD004", Name: "nr-folios-size", Severity: SevWarning, Origin: OriginDeeper, Generations: "all memfd",
 		Check:        "nr_folios is at most the pages size covers (memfd_pin_folios gives one folio per page at most); M0's nr_folios property matches the records.",
 		Consequences: []Consequence{{Text: "not checked (OBSERVED): extra folios land past i_size or collide"}},
-		Source:       "kernel-rules.md §9.19"},
+		Source:       "docs/abi/kernel-rules.md §9.19"},
 	{ID: "MFD005", Name: "vmalloc-flags", Severity: SevWarning, Origin: OriginKernel, Generations: "M1 and later",
 		Check:        "The folio area's kho_vmalloc flags hold only KHO_VMALLOC_ALLOC and KHO_VMALLOC_HUGE_VMAP.",
 		Consequences: []Consequence{{Text: "kho_flags_to_vmalloc() silently drops unknown bits (OBSERVED)"}},
@@ -332,7 +332,7 @@ var catalogue = []*Rule{
 	{ID: "MFD011", Name: "folio-index-range", Severity: SevWarning, Origin: OriginDeeper, Generations: "all memfd",
 		Check:        "Every folio index lies below DIV_ROUND_UP(size, PAGE_SIZE).",
 		Consequences: []Consequence{{Text: "not checked (OBSERVED): the folio sits past i_size, invisible and leaked"}},
-		Source:       "kernel-rules.md §9.19"},
+		Source:       "docs/abi/kernel-rules.md §9.19"},
 	{ID: "MFD012", Name: "folio-index-duplicate", Severity: SevError, Origin: OriginKernel, Generations: "all memfd",
 		Check:        "Folio indices are unique.",
 		Consequences: []Consequence{{Text: "shmem_add_to_page_cache() fails for the second (-EEXIST in 7.2): " + txtRetrieve, Outcome: OutcomeRetrieveError}},
@@ -343,7 +343,7 @@ var catalogue = []*Rule{
 		Consequences: []Consequence{
 			{Generations: mfd72, Text: "vfs_setpos() refuses it and RETRIEVE_FD ignores the error: the file comes back at position 0, silently", Outcome: OutcomeAccepted},
 			{Text: "the position is not restored"}},
-		Source: srcMemfd + "; mm/memfd_luo.c (7.2) memfd_luo_retrieve; linux-7.2.md §5"},
+		Source: srcMemfd + "; memfd_luo_retrieve() in mm/memfd_luo.c:552 (linux-source-7.2 7.2.12); docs/abi/linux-7.2.md §5"},
 	{ID: "MFD014", Name: "folio-index-alignment", Severity: SevWarning, Origin: OriginFingerprint, Generations: "all memfd",
 		Check: "A folio of 2^n pages (the order of its preserved block) sits at a page-cache index that is a multiple of 2^n, as a real producer writes it (the page cache keeps large folios aligned).",
 		Consequences: []Consequence{
@@ -355,19 +355,19 @@ var catalogue = []*Rule{
 	{ID: "CLI001", Name: "kexec-metadata", Severity: SevWarning, Origin: OriginKernel, Generations: "K3 and later",
 		Check:        "kexec-metadata: blob-size >= 4, version == 1, blob-size >= 73, previous_release NUL-terminated.",
 		Consequences: []Consequence{{Text: "a warning (seen: \"kexec-metadata version 2 not supported (expected 1)\"), and the metadata is ignored", Outcome: OutcomeAcceptedWithWarning}},
-		Source:       "kernel-rules.md §6.9; torvalds/linux@40735a683bf8; " + src72},
+		Source:       "docs/abi/kernel-rules.md §6.9; torvalds/linux@40735a683bf8; " + src72},
 	{ID: "CLI002", Name: "memblock", Severity: SevWarning, Origin: OriginKernel, Generations: "all KHO",
 		Check:        "The memblock client is a memblock-v1 FDT whose reserve-mem-v1 regions have 8-byte start and size.",
 		Consequences: []Consequence{{Text: "the reserve_mem region is allocated afresh and its contents lost", Outcome: OutcomeAcceptedWithWarning}},
-		Source:       "kernel-rules.md §6.9"},
+		Source:       "docs/abi/kernel-rules.md §6.9"},
 	{ID: "CLI003", Name: "kho-test", Severity: SevWarning, Origin: OriginKernel, Generations: "all KHO",
 		Check:        "The kho_test client has compatible kho-test-v1, the magic, and exact property lengths.",
 		Consequences: []Consequence{{Text: "the test module reports a failure"}},
-		Source:       "kernel-rules.md §6.9; lib/test_kho.c torvalds/linux@136114e0abf0"},
+		Source:       "docs/abi/kernel-rules.md §6.9; lib/test_kho.c torvalds/linux@136114e0abf0"},
 	{ID: "CLI004", Name: "reserve-mem-next-kernel", Severity: SevWarning, Origin: OriginKernel, Generations: "all KHO (checked with the next kernel's command line)",
 		Check:        "Each preserved reserve_mem region is asked for by the next kernel (reserve_mem=SIZE:ALIGN:NAME) with the same size, and its start meets that alignment.",
 		Consequences: []Consequence{{Text: "reserve_mem_kho_revive() warns (seen: \"KHO reserve-mem 'NAME' has wrong size\") and allocates the region afresh: its contents are lost; a region no reserve_mem= names is not revived at all", Outcome: OutcomeAcceptedWithWarning}},
-		Source:       "mm/memblock.c (7.2) reserve_mem_kho_revive; " + src72},
+		Source:       "reserve_mem_kho_revive() in mm/memblock.c:2659-2706 (linux-source-7.2 7.2.12); " + src72},
 
 	// Producer fingerprint.
 	{ID: "FP001", Name: "string-padding", Severity: SevInfo, Origin: OriginFingerprint, Generations: "all",

@@ -150,7 +150,7 @@ func compatKHO(st *handover.State, have, want string) ComponentVerdict {
 		c.Verdict = VerdictReject
 		c.Reason = fmt.Sprintf("both write kho-v1, but %s bitmaps are %s and %s reads %s ones", have, bitmapSize(have), want, bitmapSize(want))
 		c.Consequence = "the memory map is accepted and read with the wrong bitmap size: wrong ranges are reserved, silently, and preserved data is lost"
-		c.Source = "kernel-rules.md §9.20; generations.md §7.1; torvalds/linux@a2fff99f"
+		c.Source = "docs/abi/kernel-rules.md §9.20; docs/abi/generations.md §7.1; torvalds/linux@a2fff99f"
 	case len(wantC) > 0 && st.Root != nil && slices.Contains(st.Root.Compatibles, wantC[0]):
 		c.Reason = fmt.Sprintf("the root lists %q, which %s checks for", wantC[0], want)
 	default:
@@ -236,7 +236,7 @@ func compatMemfd(st *handover.State, have, want string) ComponentVerdict {
 				c.Verdict = VerdictWarning
 				c.Reason = fmt.Sprintf("%s has bits 8..63 of the seal word set, which M2a and M2b read differently", m.Path)
 				c.Consequence = "seals or flags are misread (rejected as unknown seals, or silently ignored)"
-				c.Source = "generations.md §7.3, §9 step 3"
+				c.Source = "docs/abi/generations.md §7.3, §9 step 3"
 				break
 			}
 		}
@@ -244,7 +244,7 @@ func compatMemfd(st *handover.State, have, want string) ComponentVerdict {
 		c.Verdict = VerdictReject
 		c.Reason = fmt.Sprintf("both register %q but frame the data differently (%s vs %s)", hc, have, want)
 		c.Consequence = "the descriptor is misread: " + txtRetrieve
-		c.Source = "generations.md §7.2"
+		c.Source = "docs/abi/generations.md §7.2"
 	default:
 		c.Verdict = VerdictReject
 		c.Reason = fmt.Sprintf("the files carry handler %q; a %s kernel registers only %q", hc, want, wc)

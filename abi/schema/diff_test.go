@@ -27,7 +27,7 @@ func hasFinding(r *Report, k Kind, subj string, unbumped bool) bool {
 	return false
 }
 
-// TestUnbumpedChanges checks that every change generations.md §7 lists as
+// TestUnbumpedChanges checks that every change docs/abi/generations.md §7 lists as
 // made without a compatible bump is caught between the registry
 // generations concerned.
 func TestUnbumpedChanges(t *testing.T) {

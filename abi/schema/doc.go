@@ -13,5 +13,5 @@
 // (source-only, such as a renamed C member with the same bytes), and adds
 // the special finding [KindUnbumped] when a breaking layout change was made
 // while the compatible string that governs it stayed the same — the class
-// of mistake listed in generations.md §7.
+// of mistake listed in docs/abi/generations.md §7.
 package schema

@@ -2,7 +2,7 @@
  * Layout oracle for package abi.
  *
  * Every struct below is written from the field tables of the reference
- * notes (shared/abi/generations.md), using fixed-width types, __packed
+ * pages (docs/abi/generations.md), using fixed-width types, __packed
  * where the notes say packed, and bitfields where the notes have them.
  * It is not kernel source.
  *

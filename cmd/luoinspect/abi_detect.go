@@ -29,8 +29,8 @@ func newABIDetectCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer l.close()
-			gens := render.Model(l.state).Generations
+			defer l.Close()
+			gens := render.Model(l.State).Generations
 			if format != "text" {
 				return writeDoc(s.Out, format, gens)
 			}

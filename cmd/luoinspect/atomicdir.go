@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/luoinspect/luoinspect/inspect"
 )
 
 // checkOutDir refuses an output directory that is a file, or a directory
@@ -81,7 +83,7 @@ func writeDirAtomic(ctx context.Context, dir string, replace bool, fill func(tmp
 	if err := fill(tmp); err != nil {
 		return err
 	}
-	if err := stopped(ctx); err != nil {
+	if err := inspect.Stopped(ctx); err != nil {
 		return err
 	}
 	if err := swapDir(tmp, dir, parent, base, replace); err != nil {

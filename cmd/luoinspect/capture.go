@@ -43,16 +43,16 @@ func newCaptureCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer l.close()
-			gaps := captureGaps{structures: l.state.Unresolved()}
-			if err := touchFolios(c.Context(), l.state, rec, withData, &gaps); err != nil {
+			defer l.Close()
+			gaps := captureGaps{structures: l.State.Unresolved()}
+			if err := touchFolios(c.Context(), l.State, rec, withData, &gaps); err != nil {
 				return err
 			}
 			held := rec.Ranges()
-			if l.blobs.RootAddr != phys.NoAddr {
+			if l.Blobs.RootAddr != phys.NoAddr {
 				// The root blob is saved as a note: its memory only where
 				// the source has it.
-				recordHeld(rec, held, l.blobs.RootAddr, uint64(len(l.blobs.Root)))
+				recordHeld(rec, held, l.Blobs.RootAddr, uint64(len(l.Blobs.Root)))
 			}
 			ranges := clipRanges(rec.Pages(), held)
 			var total uint64
@@ -60,14 +60,14 @@ func newCaptureCmd(s *streams) *cobra.Command {
 				total += r.Size
 			}
 			if s.isTerminal(s.Err) {
-				fmt.Fprintf(s.Err, "capturing %s in %s from %s...\n", render.HumanSize(total), plural(len(ranges), "range"), l.name)
+				fmt.Fprintf(s.Err, "capturing %s in %s from %s...\n", render.HumanSize(total), plural(len(ranges), "range"), l.Description)
 			}
-			meta := source.Metadata{Arch: archName(), Source: l.name, KernelRelease: kernelRelease(args)}
-			if err := writeSnapshot(c.Context(), out, meta, l.blobs, l.mem, ranges); err != nil {
+			meta := source.Metadata{Arch: archName(), Source: l.Description, KernelRelease: kernelRelease(args)}
+			if err := writeSnapshot(c.Context(), out, meta, l.Blobs, l.Memory, ranges); err != nil {
 				return err
 			}
 			line := fmt.Sprintf("captured %s (%s) to %s", render.HumanSize(total), plural(len(ranges), "range"), out)
-			if n := len(l.state.Problems); n > 0 {
+			if n := len(l.State.Problems); n > 0 {
 				line += fmt.Sprintf("; the state has %s (see 'luoinspect validate')", plural(n, "problem"))
 			}
 			fmt.Fprintln(s.Err, line)

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/inspect"
 	"github.com/luoinspect/luoinspect/memfd"
 	"github.com/luoinspect/luoinspect/phys"
 	"github.com/luoinspect/luoinspect/render"
@@ -68,7 +69,7 @@ func touchFolios(ctx context.Context, st *handover.State, rec *phys.Recorder, wi
 		var missing uint64
 		it := f.Memfd.Iter(rec)
 		for n := it.NextBatch(batch); n > 0; n = it.NextBatch(batch) {
-			if err := stopped(ctx); err != nil {
+			if err := inspect.Stopped(ctx); err != nil {
 				return err
 			}
 			for _, fo := range batch[:n] {
@@ -93,7 +94,7 @@ func touchFolios(ctx context.Context, st *handover.State, rec *phys.Recorder, wi
 			gaps.dataFiles++
 		}
 	}
-	return stopped(ctx)
+	return inspect.Stopped(ctx)
 }
 
 // recordHeld records the parts of [addr, addr+size) that ranges (sorted,

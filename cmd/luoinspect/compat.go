@@ -35,9 +35,9 @@ func newCompatCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer l.close()
-			r := validate.Compat(l.state, t)
-			r.Source = l.name
+			defer l.Close()
+			r := validate.Compat(l.State, t)
+			r.Source = l.Description
 			if format == "json" {
 				err = writeDoc(s.Out, "json", r)
 			} else {

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/inspect"
 	"github.com/luoinspect/luoinspect/statediff"
 	"github.com/spf13/cobra"
 )
@@ -110,7 +111,7 @@ func diffStates(ctx context.Context, s *streams, f *diffFlags, args []string) er
 		return err
 	}
 	r, err := statediff.Compare(a, b, opts)
-	if serr := stopped(ctx); serr != nil {
+	if serr := inspect.Stopped(ctx); serr != nil {
 		return serr
 	}
 	if err != nil {
@@ -220,45 +221,35 @@ func loadSourceSide(ctx context.Context, s *streams, spec string) (statediff.Inp
 	if err != nil {
 		return statediff.Input{}, naming(spec, err)
 	}
-	return statediff.Input{Name: l.name, State: l.state, Mem: l.mem}, nil
+	return statediff.Input{Name: l.Description, State: l.State, Mem: l.Memory}, nil
 }
 
 // loadSide loads one side from --sample-X or --spec-X. The sources a
 // spec's contents name stay open for the comparison; the process exits
 // right after.
 func loadSide(ctx context.Context, s *streams, which, sample, specFile string) (statediff.Input, error) {
-	var in statediff.Input
-	var spec *handover.Spec
+	opts := inspect.Options{Context: ctx, Warn: warnOn(s.Err)}
+	var l *inspect.Session
 	var err error
+	name := "spec " + specFile
 	switch {
 	case sample != "" && specFile != "":
-		return in, usageError{fmt.Errorf("give --sample-%s or --spec-%s, not both", which, which)}
+		return statediff.Input{}, usageError{fmt.Errorf("give --sample-%s or --spec-%s, not both", which, which)}
 	case sample != "":
-		if spec, err = handover.Sample(sample); err != nil {
-			return in, usageError{err}
+		if l, err = inspect.OpenSample(sample, opts); err != nil {
+			return statediff.Input{}, loadError(err)
 		}
-		in.Name = "sample " + sample
 	case specFile != "":
-		data, err := os.ReadFile(specFile)
-		if err != nil {
-			return in, err
+		var spec *handover.Spec
+		if spec, err = readSpecFile(specFile); err != nil {
+			return statediff.Input{}, err
 		}
-		if spec, err = handover.ParseSpec(data); err != nil {
-			return in, naming(specFile, err)
-		}
-		in.Name = "spec " + specFile
+		l, err = inspect.OpenSpec(spec, name, opts)
 	default:
-		return in, usageError{fmt.Errorf("state %s: give --sample-%s NAME or --spec-%s FILE", which, which, which)}
+		return statediff.Input{}, usageError{fmt.Errorf("state %s: give --sample-%s NAME or --spec-%s FILE", which, which, which)}
 	}
-	enc, err := handover.EncodeWith(spec, encodeOptions(s))
 	if err != nil {
-		return in, naming(in.Name, err)
+		return statediff.Input{}, naming(name, err)
 	}
-	mem := cancelOn(ctx, enc.Memory())
-	st, err := handover.Walk(enc.Root, mem, handover.Options{})
-	if err != nil {
-		return in, naming(in.Name, err)
-	}
-	in.State, in.Mem = st, mem
-	return in, nil
+	return statediff.Input{Name: l.Description, State: l.State, Mem: l.Memory}, nil
 }

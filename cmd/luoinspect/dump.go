@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/luoinspect/luoinspect/inspect"
 	"github.com/luoinspect/luoinspect/render"
 	"github.com/spf13/cobra"
 )
@@ -53,36 +54,36 @@ func newDumpCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer l.close()
+			defer l.Close()
 			if digest {
-				l.state.ComputeDigests(l.mem)
-				if err := stopped(c.Context()); err != nil {
+				l.State.ComputeDigests(l.Memory)
+				if err := inspect.Stopped(c.Context()); err != nil {
 					return err
 				}
 			}
 			full := detail == "full"
 			switch {
 			case format == "jsonl":
-				if _, err := render.Canonical(render.Model(l.state), path); err != nil {
+				if _, err := render.Canonical(render.Model(l.State), path); err != nil {
 					return usageError{err}
 				}
-				return render.WriteJSONL(s.Out, l.state, l.mem, path)
+				return render.WriteJSONL(s.Out, l.State, l.Memory, path)
 			case format == "tree" && path == "":
 				if full {
-					return render.FullTree(s.Out, l.state, l.mem, paint)
+					return render.FullTree(s.Out, l.State, l.Memory, paint)
 				}
-				return render.Tree(s.Out, l.state, paint)
+				return render.Tree(s.Out, l.State, paint)
 			}
 			var doc any
 			switch {
 			case format == "spec":
-				doc = l.state.SpecWith(l.mem, specOptions(&sf, args))
+				doc = l.State.SpecWith(l.Memory, specOptions(&sf, args))
 			case full:
-				if doc, err = render.FullModel(l.state, l.mem); err != nil {
+				if doc, err = render.FullModel(l.State, l.Memory); err != nil {
 					return err
 				}
 			default:
-				doc = render.Model(l.state)
+				doc = render.Model(l.State)
 			}
 			if path != "" {
 				if doc, err = render.Select(doc, path); err != nil {

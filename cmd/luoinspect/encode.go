@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/inspect"
 	"github.com/luoinspect/luoinspect/source"
 	"github.com/spf13/cobra"
 )
@@ -47,7 +47,7 @@ func newEncodeCmd(s *streams) *cobra.Command {
 				return err
 			}
 			ctx := c.Context()
-			enc, err := encodeCtx(ctx, spec, encodeOptions(s))
+			enc, err := encodeCtx(ctx, spec, inspect.EncodeOptions(warnOn(s.Err)))
 			if err != nil {
 				return err
 			}
@@ -99,11 +99,7 @@ func readSpec(sample string, args []string) (*handover.Spec, error) {
 		}
 		return spec, nil
 	case len(args) == 1:
-		data, err := os.ReadFile(args[0])
-		if err != nil {
-			return nil, err
-		}
-		return handover.ParseSpec(data)
+		return readSpecFile(args[0])
 	}
 	return nil, usageError{fmt.Errorf("give a spec file or --sample NAME")}
 }
@@ -117,27 +113,22 @@ func writeEncoded(ctx context.Context, enc *handover.Encoded, dir string) error 
 	if err := enc.WriteDebugfs(filepath.Join(dir, "debugfs", "kho")); err != nil {
 		return err
 	}
-	if err := stopped(ctx); err != nil {
+	if err := inspect.Stopped(ctx); err != nil {
 		return err
 	}
 	meta := source.Metadata{Arch: "x86_64", Source: "luoinspect encode " + enc.Spec.Name}
 	mem := enc.Memory()
-	return writeSnapshot(ctx, filepath.Join(dir, "state.core"), meta, encodedBlobs(enc), mem, mem.Ranges())
+	return writeSnapshot(ctx, filepath.Join(dir, "state.core"), meta, inspect.EncodedBlobs(enc), mem, mem.Ranges())
 }
 
-// encodeOptions opens the sources a spec's memfd contents name as a
-// SOURCE argument is opened (source.Open), with its warnings on stderr.
-func encodeOptions(s *streams) handover.EncodeOptions {
-	return handover.EncodeOptions{Open: func(name string) (handover.ContentSource, error) {
-		src, err := source.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		for _, w := range source.Warnings(src) {
-			fmt.Fprintf(s.Err, "luoinspect: warning: %s: %s\n", name, w)
-		}
-		return src, nil
-	}}
+// readSpecFile reads a spec file.
+func readSpecFile(file string) (*handover.Spec, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := handover.ParseSpec(data)
+	return spec, naming(file, err)
 }
 
 // specOptions are the options of 'dump -o spec': contents too large to
@@ -149,39 +140,12 @@ func specOptions(sf *stateFlags, args []string) handover.SpecOptions {
 	if sf.sample != "" || len(args) != 1 {
 		return handover.SpecOptions{}
 	}
-	return handover.SpecOptions{Source: reopenable(args[0])}
-}
-
-// reopenable returns a SOURCE argument naming a file source by its
-// absolute path, or "" for a source that is not a file of memory.
-func reopenable(spec string) string {
-	kind, arg, found := strings.Cut(spec, ":")
-	if !found {
-		kind = ""
+	spec, err := source.ParseSpec(args[0])
+	if err != nil {
+		return handover.SpecOptions{}
 	}
-	abs := func(path string) string {
-		if p, err := filepath.Abs(path); err == nil {
-			return p
-		}
-		return ""
+	if spec, ok := spec.Reopenable(); ok {
+		return handover.SpecOptions{Source: spec.String()}
 	}
-	switch kind {
-	case "core", "snapshot":
-		if p := abs(arg); p != "" {
-			return kind + ":" + p
-		}
-	case "raw":
-		if i := strings.LastIndexByte(arg, '@'); i > 0 {
-			if p := abs(arg[:i]); p != "" {
-				return "raw:" + p + arg[i:]
-			}
-		}
-	case "":
-		// A plain path, detected by content when opened: only a regular
-		// file can hold memory (a directory is debugfs, "-" a pipe).
-		if st, err := os.Stat(spec); err == nil && st.Mode().IsRegular() {
-			return abs(spec)
-		}
-	}
-	return ""
+	return handover.SpecOptions{}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+
+	"github.com/luoinspect/luoinspect/source"
 )
 
 // errorLine renders an error as the one line luoinspect prints: the lines
@@ -85,17 +87,9 @@ func naming(name string, err error) error {
 // specPath is the file or directory a SOURCE spec names, or the spec
 // itself: raw:mem.bin@0x1000 names mem.bin, live names live.
 func specPath(spec string) string {
-	kind, arg, ok := strings.Cut(spec, ":")
-	switch {
-	case !ok || arg == "":
+	s, err := source.ParseSpec(spec)
+	if err != nil || s.Path == "" {
 		return spec
-	case kind == "raw":
-		if i := strings.LastIndexByte(arg, '@'); i > 0 {
-			return arg[:i]
-		}
 	}
-	if strings.Contains(kind, "/") {
-		return spec // a path with a colon in it
-	}
-	return arg
+	return s.Path
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/luoinspect/luoinspect/inspect"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -22,7 +23,7 @@ func allowEmpty(c *cobra.Command, name string) {
 // string flag given an empty value, and --color valid.
 func checkFlags(s *streams) func(*cobra.Command, []string) error {
 	return func(c *cobra.Command, _ []string) error {
-		if err := stopped(c.Context()); err != nil {
+		if err := inspect.Stopped(c.Context()); err != nil {
 			return err
 		}
 		var err error

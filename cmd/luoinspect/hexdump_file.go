@@ -7,9 +7,10 @@ import (
 
 	"errors"
 	"fmt"
-	"github.com/luoinspect/luoinspect/abi"
 	"io"
 	"os"
+
+	"github.com/luoinspect/luoinspect/abi"
 
 	"github.com/luoinspect/luoinspect/source"
 )

@@ -6,9 +6,7 @@ import (
 	"sort"
 
 	"github.com/luoinspect/luoinspect/annot"
-	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/phys"
-	"github.com/luoinspect/luoinspect/source"
 )
 
 // openHexMemory opens the memory hexdump --addr reads: a --sample's
@@ -16,39 +14,12 @@ import (
 // or a dump without a KHO root is read all the same. The memory stops
 // serving reads once the command's context is done.
 func openHexMemory(sf *stateFlags, args []string) (phys.Memory, func() error, error) {
-	ctx := sf.context()
-	if sf.sample != "" {
-		if len(args) > 0 {
-			return nil, nil, usageError{fmt.Errorf("--sample takes no SOURCE argument")}
-		}
-		spec, err := handover.Sample(sf.sample)
-		if err != nil {
-			return nil, nil, usageError{err}
-		}
-		enc, err := handover.Encode(spec)
-		if err != nil {
-			return nil, nil, err
-		}
-		return cancelOn(ctx, enc.Image), func() error { return nil }, nil
-	}
-	spec := "live"
-	switch {
-	case len(args) == 1:
-		spec = args[0]
-	case len(args) > 1:
-		return nil, nil, usageError{fmt.Errorf("at most one SOURCE, got %d", len(args))}
-	}
-	if err := checkSourceSpec(spec); err != nil {
-		return nil, nil, err
-	}
-	src, err := source.Open(spec)
+	sf.memoryOnly = true
+	l, err := sf.load(args)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, w := range source.Warnings(src) {
-		sf.warn(w)
-	}
-	return cancelOn(ctx, src), src.Close, nil
+	return l.Memory, l.Close, nil
 }
 
 // pageSize is the granularity of partial reads: memory sources hold

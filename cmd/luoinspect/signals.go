@@ -43,12 +43,3 @@ func notifyContext(parent context.Context, sigs ...os.Signal) (ctx context.Conte
 		cancel(context.Canceled)
 	}
 }
-
-// stopped returns why ctx is done (the signal, for a signalled context),
-// or nil while it is not.
-func stopped(ctx context.Context) error {
-	if ctx.Err() == nil {
-		return nil
-	}
-	return context.Cause(ctx)
-}

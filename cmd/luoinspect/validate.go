@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/fatih/color"
+	"github.com/luoinspect/luoinspect/inspect"
 	"github.com/luoinspect/luoinspect/validate"
 	"github.com/spf13/cobra"
 )
@@ -37,8 +38,8 @@ func newValidateCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer l.close()
-			opts := validate.Options{Source: l.name}
+			defer l.Close()
+			opts := validate.Options{Source: l.Description}
 			if c.Flags().Changed("next-cmdline") {
 				if opts.NextReserveMem, err = validate.ParseReserveMem(nextCmdline); err != nil {
 					return usageError{fmt.Errorf("--next-cmdline: %w", err)}
@@ -47,23 +48,23 @@ func newValidateCmd(s *streams) *cobra.Command {
 					opts.NextReserveMem = []validate.ReserveMem{}
 				}
 			}
-			if l.blobs != nil {
-				opts.Scratch, opts.RootMapped = l.blobs.Scratch, l.blobs.RootMapped
+			if l.Blobs != nil {
+				opts.Scratch, opts.RootMapped = l.Blobs.Scratch, l.Blobs.RootMapped
 			}
-			if l.state != nil {
-				opts.Notes = l.state.Notes
+			if l.State != nil {
+				opts.Notes = l.State.Notes
 			}
 			p := newProgress(s.Err, "validating folio records", false)
 			opts.Progress = p.update
 			var r *validate.Report
-			if l.state == nil {
+			if l.State == nil {
 				// The root does not decode: the kernel's verdict on it.
-				r = validate.Run(l.blobs.Root, l.mem, opts)
+				r = validate.Run(l.Blobs.Root, l.Memory, opts)
 			} else {
-				r = validate.Check(l.state, l.mem, opts)
+				r = validate.Check(l.State, l.Memory, opts)
 			}
 			p.done()
-			if err := stopped(c.Context()); err != nil {
+			if err := inspect.Stopped(c.Context()); err != nil {
 				return err
 			}
 			switch format {

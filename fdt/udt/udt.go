@@ -23,7 +23,7 @@
 //     so PredictType panics on any "compatible" property and on any
 //     printable list of two or more strings.
 //   - PropertyU64, AsU64, PropertyRegion and AsRegion are big-endian only.
-//     KHO and LUO store u64 values little-endian (fdt-layout.md §6), so
+//     KHO and LUO store u64 values little-endian (docs/abi/fdt-layout.md §6), so
 //     AsU64 returns them byte-swapped; use fdt.Property.U64LE instead.
 //   - dt.ReadFDT builds node names with string(byte), which re-encodes each
 //     byte of 0x80 or more as two bytes of UTF-8: a node name is changed.

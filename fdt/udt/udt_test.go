@@ -395,7 +395,7 @@ func TestURootAsStringListPanics(t *testing.T) {
 }
 
 // TestURootU64IsBigEndian documents that u-root's u64 helpers assume
-// big-endian, so a KHO/LUO u64 (little-endian, fdt-layout.md §6) reads
+// big-endian, so a KHO/LUO u64 (little-endian, docs/abi/fdt-layout.md §6) reads
 // back byte-swapped.
 func TestURootU64IsBigEndian(t *testing.T) {
 	const kernel = 0x116be4000

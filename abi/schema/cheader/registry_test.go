@@ -10,7 +10,7 @@ import (
 )
 
 // fixtureSets are the header fixtures (written for this project from the
-// field tables in generations.md) and the registry generation each one
+// field tables in docs/abi/generations.md) and the registry generation each one
 // describes, with the structs that must be found.
 var fixtureSets = []struct {
 	gen     string

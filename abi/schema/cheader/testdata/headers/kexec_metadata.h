@@ -1,4 +1,4 @@
-/* Fixture for luoinspect: kexec-metadata client blob (generations.md §3.2). */
+/* Fixture for luoinspect: kexec-metadata client blob (docs/abi/generations.md §3.2). */
 #define KHO_KEXEC_METADATA_VERSION 1
 
 struct kho_kexec_metadata {

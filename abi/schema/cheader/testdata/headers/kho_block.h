@@ -1,4 +1,4 @@
-/* Fixture for luoinspect: KHO blocks and the granular KHO string (§1.5, §2.7). */
+/* Fixture for luoinspect: KHO blocks and the granular KHO string (docs/abi/generations.md §1.5, §2.7). */
 #define KHO_SUB_COMPAT(s) ";" s
 #define KHO_COMPAT_ALIGN(s) ALIGN(sizeof(s), 8)
 #define KHO_RADIX_COMPATIBLE "radix-v1"

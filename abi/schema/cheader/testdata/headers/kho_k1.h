@@ -1,4 +1,4 @@
-/* Fixture for luoinspect: the kho-v1 memory map (generations.md §2.1). */
+/* Fixture for luoinspect: the kho-v1 memory map (docs/abi/generations.md §2.1). */
 #define KHO_FDT_COMPATIBLE "kho-v1"
 #define PROP_PRESERVED_MEMORY_MAP "preserved-memory-map"
 #define PROP_SUB_FDT "fdt"

@@ -1,4 +1,4 @@
-/* Fixture written for luoinspect from generations.md §1.4 (not kernel text). */
+/* Fixture written for luoinspect from docs/abi/generations.md §1.4 (not kernel text). */
 #ifndef FIXTURE_KHO_VMALLOC_H
 #define FIXTURE_KHO_VMALLOC_H
 

@@ -1,4 +1,4 @@
-/* Fixture for luoinspect: Linux 6.19 LUO layout (generations.md §4.5). */
+/* Fixture for luoinspect: Linux 6.19 LUO layout (docs/abi/generations.md §4.5). */
 #define LUO_FDT_COMPATIBLE "luo-v1"
 #define LUO_FDT_SESSION_COMPATIBLE "luo-session-v2"
 #define LUO_FDT_SESSION_HEADER "luo-session-header"

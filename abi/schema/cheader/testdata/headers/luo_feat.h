@@ -1,4 +1,4 @@
-/* Fixture for luoinspect: feature-header LUO and memfd (§4.12, §5.5). */
+/* Fixture for luoinspect: feature-header LUO and memfd (docs/abi/generations.md §4.12, §5.5). */
 #define LUO_FEATURE_NUMBER (1ULL << 0)
 #define LUO_FEATURE_SESSIONS (1ULL << 1)
 #define LUO_FEATURE_FLBS (1ULL << 2)

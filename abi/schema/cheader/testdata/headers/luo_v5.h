@@ -1,4 +1,4 @@
-/* Fixture for luoinspect: LUO patch v5 layout (generations.md §4.3). */
+/* Fixture for luoinspect: LUO patch v5 layout (docs/abi/generations.md §4.3). */
 #define LUO_FDT_COMPATIBLE "luo-v1"
 #define LUO_SESSION_COMPATIBLE "luo-session-v1"
 #define LUO_FLB_COMPATIBLE "luo-flb-v1"

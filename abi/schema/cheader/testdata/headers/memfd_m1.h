@@ -1,4 +1,4 @@
-/* Fixture for luoinspect: memfd-v1 struct layout (generations.md §5.2). */
+/* Fixture for luoinspect: memfd-v1 struct layout (docs/abi/generations.md §5.2). */
 #define MEMFD_LUO_FH_COMPATIBLE "memfd-v1"
 #define MEMFD_LUO_FOLIO_DIRTY (1 << 0)
 #define MEMFD_LUO_FOLIO_UPTODATE (1 << 1)

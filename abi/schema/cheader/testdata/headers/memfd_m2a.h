@@ -1,4 +1,4 @@
-/* Fixture for luoinspect: memfd-v2 with an 8-bit seals bitfield (§5.3 M2a). */
+/* Fixture for luoinspect: memfd-v2 with an 8-bit seals bitfield (docs/abi/generations.md §5.3 M2a). */
 #define MEMFD_LUO_FH_COMPATIBLE "memfd-v2"
 
 struct memfd_luo_folio_ser {

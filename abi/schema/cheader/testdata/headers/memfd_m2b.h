@@ -1,4 +1,4 @@
-/* Fixture for luoinspect: memfd-v2 with u32 seals and flags (§5.3 M2b). */
+/* Fixture for luoinspect: memfd-v2 with u32 seals and flags (docs/abi/generations.md §5.3 M2b). */
 #define MEMFD_LUO_FH_COMPATIBLE "memfd-v2"
 
 struct memfd_luo_folio_ser {

@@ -1,4 +1,4 @@
-package main
+package inspect
 
 import (
 	"context"
@@ -15,8 +15,8 @@ type cancellable struct {
 	ctx context.Context
 }
 
-// cancelOn wraps m; a context that can never be cancelled leaves it alone.
-func cancelOn(ctx context.Context, m phys.Memory) phys.Memory {
+// StopOn wraps m so that it stops serving reads once ctx is done; a context that can never be cancelled leaves it alone.
+func StopOn(ctx context.Context, m phys.Memory) phys.Memory {
 	if ctx == nil || ctx.Done() == nil {
 		return m
 	}
@@ -25,7 +25,7 @@ func cancelOn(ctx context.Context, m phys.Memory) phys.Memory {
 
 // ReadAt reads from the wrapped memory, or fails once ctx is done.
 func (c cancellable) ReadAt(p []byte, addr uint64) (int, error) {
-	if err := stopped(c.ctx); err != nil {
+	if err := Stopped(c.ctx); err != nil {
 		return 0, err
 	}
 	return c.m.ReadAt(p, addr)
