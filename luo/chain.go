@@ -55,3 +55,15 @@ func (d *decoder) chain(head uint64, entrySize int, path string) ([]kho.Block, b
 	}
 	return blocks, err == nil
 }
+
+// eachEntry calls f for every entry of entrySize bytes of blocks, with its
+// index across the whole chain, its bytes and its physical address.
+func eachEntry(blocks []kho.Block, entrySize int, f func(i int, b []byte, addr uint64)) {
+	i := 0
+	for _, b := range blocks {
+		for j := 0; j < int(b.Count); j++ {
+			f(i, b.Entry(j, entrySize), b.Addr+uint64(blockHeaderSize+j*entrySize))
+			i++
+		}
+	}
+}

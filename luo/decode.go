@@ -155,6 +155,17 @@ func (d *decoder) entries(base, count, stride uint64, path string) [][]byte {
 	return out
 }
 
+// cappedEntries reads count entries of stride bytes at base, at most
+// capacity of them: a larger count is reported by over, and the entries
+// are then cut before the first unused one (see beforeUnused).
+func (d *decoder) cappedEntries(base, count, capacity, stride uint64, path string, over func()) [][]byte {
+	if count <= capacity {
+		return d.entries(base, count, stride, path)
+	}
+	over()
+	return beforeUnused(d.entries(base, capacity, stride, path))
+}
+
 // beforeUnused cuts entries read past a count that exceeded its capacity
 // at the first all-zero entry: the kernel refuses such a count, and the
 // slots no producer wrote are no entries, only noise around the damage.

@@ -10,7 +10,7 @@ import (
 )
 
 // Detect names the LUO generation of blob (README §4 step 3,
-// generations.md §9) and returns how it was decided as an abi.Detection:
+// docs/abi/generations.md §9) and returns how it was decided as an abi.Detection:
 // the tag, a confidence, human-readable evidence, the other generations
 // the bytes may equally be, and conflicts (parts the chosen generation
 // writes that are missing, a pairing with the KHO generation no kernel

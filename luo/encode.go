@@ -2,16 +2,9 @@ package luo
 
 import (
 	"bytes"
-	"cmp"
-	"encoding/binary"
-	"errors"
-	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/luoinspect/luoinspect/abi"
-	"github.com/luoinspect/luoinspect/fdt"
-	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -62,19 +55,9 @@ func Encode(a *phys.Allocator, s *State, gen string) (blob []byte, blobAddr uint
 	if gen == "" {
 		gen = s.Generation
 	}
-	l, ok := layouts[gen]
-	if !ok {
-		return nil, 0, phys.Errorf(phys.ErrUnsupported, root, phys.NoAddr, -1, "no LUO generation %q", gen)
-	}
-	if gen == TagV6 {
-		switch s.SessionEntrySize {
-		case 0, layouts[TagV6].sess.Size:
-		case v6With80.sess.Size:
-			l = v6With80
-		default:
-			return nil, 0, phys.Errorf(phys.ErrUnsupported, root, phys.NoAddr, -1,
-				"L-v6 session entries are %d or %d bytes, not %d", layouts[TagV6].sess.Size, v6With80.sess.Size, s.SessionEntrySize)
-		}
+	l, err := encodeLayout(s, gen)
+	if err != nil {
+		return nil, 0, err
 	}
 	e := &encoder{a: a, s: s, l: l}
 	if err := e.check(); err != nil {
@@ -92,12 +75,35 @@ func Encode(a *phys.Allocator, s *State, gen string) (blob []byte, blobAddr uint
 	}
 }
 
+// encodeLayout returns the layout of generation gen that s asks for: for
+// L-v6, the one of its session entry size.
+func encodeLayout(s *State, gen string) (*layout, error) {
+	l, ok := layouts[gen]
+	if !ok {
+		return nil, phys.Errorf(phys.ErrUnsupported, root, phys.NoAddr, -1, "no LUO generation %q", gen)
+	}
+	if gen != TagV6 {
+		return l, nil
+	}
+	switch s.SessionEntrySize {
+	case 0, l.sess.Size:
+		return l, nil
+	case v6With80.sess.Size:
+		return v6With80, nil
+	}
+	return nil, phys.Errorf(phys.ErrUnsupported, root, phys.NoAddr, -1,
+		"L-v6 session entries are %d or %d bytes, not %d", l.sess.Size, v6With80.sess.Size, s.SessionEntrySize)
+}
+
+// encoder carries one Encode call.
 type encoder struct {
 	a *phys.Allocator
 	s *State
 	l *layout
 }
 
+// unsupported returns a phys.ErrUnsupported error at path: content the
+// generation cannot express.
 func unsupported(path, format string, args ...any) error {
 	return phys.Errorf(phys.ErrUnsupported, path, phys.NoAddr, -1, format, args...)
 }
@@ -105,20 +111,38 @@ func unsupported(path, format string, args ...any) error {
 // check refuses content the generation has no place for.
 func (e *encoder) check() error {
 	s, l := e.s, e.l
-	if len(s.FLBs) > 0 && l.flb == nil {
+	switch {
+	case len(s.FLBs) > 0 && l.flb == nil:
 		return unsupported(root+"/flbs", "%s has no FLBs", l.tag)
-	}
-	if len(s.Files) > 0 && l.kind != kindRFC {
+	case len(s.Files) > 0 && l.kind != kindRFC:
 		return unsupported(root+"/files", "only L-RFC has session-less files")
-	}
-	if len(s.Sessions) > 0 && l.kind == kindRFC {
+	case len(s.Sessions) > 0 && l.kind == kindRFC:
 		return unsupported(root+"/sessions", "L-RFC has no sessions")
-	}
-	if len(s.Subsystems) > 0 && l.kind != kindRFC && l.kind != kindV4 {
+	case len(s.Subsystems) > 0 && l.kind != kindRFC && l.kind != kindV4:
 		return unsupported(root+"/subsystems", "%s has no subsystems", l.tag)
 	}
+	if err := checkSubsystems(s.Subsystems); err != nil {
+		return err
+	}
+	switch {
+	case s.Features != nil && l.kind != kindFeat:
+		return unsupported(root+".features", "%s has no feature header", l.tag)
+	case s.LiveupdateNumber != 0 && l.kind == kindV4:
+		return unsupported(root+".liveupdate-number", "the L-v4 root has no liveupdate-number")
+	}
+	for i, ss := range s.Sessions {
+		if err := e.checkSession(i, ss); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSubsystems refuses subsystem names that are no property names or
+// that are taken.
+func checkSubsystems(subs []Subsystem) error {
 	seen := map[string]bool{}
-	for _, sub := range s.Subsystems {
+	for _, sub := range subs {
 		p := root + "/subsystems." + sub.Name
 		switch {
 		case sub.Name == "" || strings.ContainsAny(sub.Name, "\x00/"):
@@ -130,27 +154,25 @@ func (e *encoder) check() error {
 		}
 		seen[sub.Name] = true
 	}
-	if s.Features != nil && l.kind != kindFeat {
-		return unsupported(root+".features", "%s has no feature header", l.tag)
+	return nil
+}
+
+// checkSession refuses session i where its generation cannot express it.
+func (e *encoder) checkSession(i int, ss Session) error {
+	l := e.l
+	if len(ss.Files) > 0 && l.sessFiles == nil {
+		return unsupported(sessionPath(i)+".files", "%s sessions hold no files", l.tag)
 	}
-	if s.LiveupdateNumber != 0 && l.kind == kindV4 {
-		return unsupported(root+".liveupdate-number", "the L-v4 root has no liveupdate-number")
+	if l.kind == kindV4 && ss.Name == "" {
+		return unsupported(sessionPath(i)+".name", "an empty name marks an unused L-v4 entry")
 	}
-	for i, ss := range s.Sessions {
-		if len(ss.Files) > 0 && l.sessFiles == nil {
-			return unsupported(sessionPath(i)+".files", "%s sessions hold no files", l.tag)
+	for j, f := range ss.Files {
+		p := filePath(sessionPath(i), j)
+		if l.kind == kindFeat && f.Compatible != "" {
+			return unsupported(p+".compatible", "L-feat selects handlers by name")
 		}
-		if l.kind == kindV4 && ss.Name == "" {
-			return unsupported(sessionPath(i)+".name", "an empty name marks an unused L-v4 entry")
-		}
-		for j, f := range ss.Files {
-			p := filePath(sessionPath(i), j)
-			if l.kind == kindFeat && f.Compatible != "" {
-				return unsupported(p+".compatible", "L-feat selects handlers by name")
-			}
-			if l.kind != kindFeat && f.HandlerName != "" {
-				return unsupported(p+".name", "%s selects handlers by compatible", l.tag)
-			}
+		if l.kind != kindFeat && f.HandlerName != "" {
+			return unsupported(p+".name", "%s selects handlers by compatible", l.tag)
 		}
 	}
 	return nil
@@ -179,456 +201,3 @@ func order(pages uint64) uint {
 
 // bytesOrder returns get_order(size) for 4 KiB pages.
 func bytesOrder(size uint64) uint { return order((size + phys.PageSize - 1) / phys.PageSize) }
-
-// ---- entries ----
-
-func (e *encoder) writeFile(b []byte, f File, path string) error {
-	l := e.l
-	nm := f.Compatible
-	if l.kind == kindFeat {
-		nm = f.HandlerName
-	}
-	if err := putName(l.fileName, b, nm, path); err != nil {
-		return err
-	}
-	l.fileData.PutUint(b, f.Data)
-	l.fileT.PutUint(b, f.Token)
-	return nil
-}
-
-// fileArray allocates and fills a contiguous file array (order of
-// LUO_FILE_PGCNT); 0 for a session without files.
-func (e *encoder) fileArray(i int, ss Session) (uint64, error) {
-	l := e.l
-	if len(ss.Files) == 0 {
-		return 0, nil
-	}
-	if uint64(len(ss.Files)) > l.fileMax {
-		return 0, phys.Errorf(phys.ErrLimit, sessionPath(i)+".files", phys.NoAddr, -1,
-			"%d files exceed the %d a file array holds", len(ss.Files), l.fileMax)
-	}
-	pa, b := e.a.Alloc(order(l.filePgcnt))
-	for j, f := range ss.Files {
-		if err := e.writeFile(b[j*l.file.Size:], f, filePath(sessionPath(i), j)); err != nil {
-			return 0, err
-		}
-	}
-	return pa, nil
-}
-
-// fileSet allocates a session's files: a block chain or an array.
-func (e *encoder) fileSet(i int, ss Session) (uint64, error) {
-	if !e.l.filesInBlocks(e.compat()) {
-		return e.fileArray(i, ss)
-	}
-	return kho.EncodeBlocks(e.a, len(ss.Files), e.l.file.Size, func(j int, b []byte) error {
-		return e.writeFile(b, ss.Files[j], filePath(sessionPath(i), j))
-	})
-}
-
-// writeSession fills a session entry.
-func (e *encoder) writeSession(b []byte, i int, ss Session, files uint64) error {
-	l := e.l
-	if err := putName(l.sessName, b, ss.Name, sessionPath(i)); err != nil {
-		return err
-	}
-	if l.sessFiles == nil {
-		return nil
-	}
-	l.sessFiles.PutUint(b, files)
-	l.sessN.PutUint(b, uint64(len(ss.Files)))
-	if l.sessPgcnt != nil && files != 0 {
-		l.sessPgcnt.PutUint(b, l.filePgcnt)
-	}
-	return nil
-}
-
-// sessionBlock allocates the contiguous session block and writes what the
-// kernel writes at setup (pgcnt where the header has it).
-func (e *encoder) sessionBlock() (uint64, []byte) {
-	l := e.l
-	pa, b := e.a.Alloc(order(l.sessionPgcnt))
-	if l.hdrPgcnt != nil {
-		l.hdrPgcnt.PutUint(b, l.sessionPgcnt)
-	}
-	return pa, b
-}
-
-// fillSessions writes the session array into blk after allocating each
-// session's file array.
-func (e *encoder) fillSessions(blk []byte) error {
-	l := e.l
-	if uint64(len(e.s.Sessions)) > l.sessionMax {
-		return phys.Errorf(phys.ErrLimit, root+"/sessions", phys.NoAddr, -1,
-			"%d sessions exceed the %d the session block holds", len(e.s.Sessions), l.sessionMax)
-	}
-	files := make([]uint64, len(e.s.Sessions))
-	for i, ss := range e.s.Sessions {
-		pa, err := e.fileArray(i, ss)
-		if err != nil {
-			return err
-		}
-		files[i] = pa
-	}
-	for i, ss := range e.s.Sessions {
-		if err := e.writeSession(blk[l.sessHdr.Size+i*l.sess.Size:], i, ss, files[i]); err != nil {
-			return err
-		}
-	}
-	l.hdrCount.PutUint(blk, uint64(len(e.s.Sessions)))
-	return nil
-}
-
-// flbPage allocates the FLB page and writes its setup-time pgcnt.
-func (e *encoder) flbPage() (uint64, []byte) {
-	pa, b := e.a.Alloc(order(e.l.flbPgcnt))
-	e.l.flbHdrPgcnt.PutUint(b, e.l.flbPgcnt)
-	return pa, b
-}
-
-func (e *encoder) fillFLBs(b []byte) error {
-	l := e.l
-	if uint64(len(e.s.FLBs)) > l.flbMax {
-		return phys.Errorf(phys.ErrLimit, root+"/flbs", phys.NoAddr, -1,
-			"%d FLBs exceed the %d the FLB page holds", len(e.s.FLBs), l.flbMax)
-	}
-	for i, f := range e.s.FLBs {
-		eb := b[l.flbHdr.Size+i*l.flb.Size:]
-		if err := putName(l.flbName, eb, f.Name, fmt.Sprintf("%s/flbs[%d]", root, i)); err != nil {
-			return err
-		}
-		l.flbData.PutUint(eb, f.Data)
-		l.flbCount.PutUint(eb, f.Count)
-	}
-	l.flbHdrN.PutUint(b, uint64(len(e.s.FLBs)))
-	return nil
-}
-
-// ---- FDT era ----
-
-// finishFDT ends a SeqWriter blob and copies the whole buffer into the
-// preserved page, as the kernel's page holds it.
-func finishFDT(w *fdt.SeqWriter, page []byte) ([]byte, error) {
-	blob, err := w.Finish()
-	if err != nil {
-		return nil, phys.Errorf(phys.ErrLimit, root, phys.NoAddr, -1, "%v", err)
-	}
-	copy(page, w.Buffer())
-	return blob, nil
-}
-
-// fdtEra encodes L-v5, L-v6, L-6.19-pre, L-6.19, L-FLB and L-luo-v2.
-func (e *encoder) fdtEra() ([]byte, uint64, error) {
-	l, s := e.l, e.s
-	fdtPA, page := e.a.Alloc(bytesOrder(uint64(luoFDTSize)))
-	var serPA uint64
-	var ser []byte
-	if l.kind == kindFDTSer {
-		serPA, ser = e.a.Alloc(bytesOrder(uint64(l.ser.Size)))
-	}
-	sessPA, sessBlk := e.sessionBlock()
-	var flbPA uint64
-	var flbBlk []byte
-	if l.flb != nil {
-		flbPA, flbBlk = e.flbPage()
-	}
-	if err := e.fillSessions(sessBlk); err != nil {
-		return nil, 0, err
-	}
-	if l.flb != nil {
-		if err := e.fillFLBs(flbBlk); err != nil {
-			return nil, 0, err
-		}
-	}
-	w := fdt.NewSeqWriter(luoFDTSize)
-	w.BeginNode("")
-	w.PropertyString("compatible", l.rootCompat)
-	if l.kind == kindFDTSer {
-		w.PropertyU64LE("luo-abi-header", serPA)
-		l.serNum.PutUint(ser, s.LiveupdateNumber)
-		l.serSessions.PutUint(ser, sessPA)
-		l.serFLB.PutUint(ser, flbPA)
-	} else {
-		w.PropertyU64LE("liveupdate-number", s.LiveupdateNumber)
-		w.BeginNode("luo-session")
-		w.PropertyString("compatible", l.sessionCompat)
-		w.PropertyU64LE(l.sessionProp, sessPA)
-		w.EndNode()
-		if l.flbCompat != "" {
-			w.BeginNode("luo-flb")
-			w.PropertyString("compatible", l.flbCompat)
-			w.PropertyU64LE(l.flbProp, flbPA)
-			w.EndNode()
-		}
-	}
-	w.EndNode()
-	blob, err := finishFDT(w, page)
-	if err != nil {
-		return nil, 0, err
-	}
-	return blob, fdtPA, nil
-}
-
-// ---- raw luo_ser ----
-
-// compat returns the raw luo_ser string to write: s.Compatible when the
-// generation has it, else the generation's last (newest) string.
-func (e *encoder) compat() string {
-	if slices.Contains(e.l.compatibles, e.s.Compatible) {
-		return e.s.Compatible
-	}
-	if n := len(e.l.compatibles); n > 0 {
-		return e.l.compatibles[n-1]
-	}
-	return ""
-}
-
-// ser encodes the raw luo_ser generations (L-luo-v3 … L-feat).
-func (e *encoder) ser() ([]byte, uint64, error) {
-	l, s := e.l, e.s
-	if s.Compatible != "" && l.kind == kindSer && !slices.Contains(l.compatibles, s.Compatible) {
-		return nil, 0, unsupported(root+".compatible", "%q is not a %s string (%q)", s.Compatible, l.tag, l.compatibles)
-	}
-	serPA, ser := e.a.Alloc(bytesOrder(uint64(l.ser.Size)))
-	active := ^uint64(0)
-	if l.kind == kindFeat {
-		f := Features{Supp: featKnown, Req: featKnown, Active: featKnown}
-		if s.Features != nil {
-			f = *s.Features
-		}
-		if f.Req&^f.Supp != 0 || f.Active&^f.Supp != 0 {
-			return nil, 0, phys.Errorf(phys.ErrMalformed, root+".features", phys.NoAddr, -1,
-				"req 0x%x and active 0x%x must be subsets of supp 0x%x", f.Req, f.Active, f.Supp)
-		}
-		featSupp.PutUint(ser, f.Supp)
-		featReq.PutUint(ser, f.Req)
-		featActive.PutUint(ser, f.Active)
-		active = f.Active
-		switch {
-		case active&featNumber == 0 && s.LiveupdateNumber != 0:
-			return nil, 0, unsupported(root+".liveupdate_num", "LUO_FEATURE_NUMBER is not active")
-		case active&featSessions == 0 && len(s.Sessions) > 0:
-			return nil, 0, unsupported(root+"/sessions", "LUO_FEATURE_SESSIONS is not active")
-		case active&featFLBs == 0 && len(s.FLBs) > 0:
-			return nil, 0, unsupported(root+"/flbs", "LUO_FEATURE_FLBS is not active")
-		}
-	} else if err := putName(l.serCompat, ser, e.compat(), root); err != nil {
-		return nil, 0, err
-	}
-	l.serNum.PutUint(ser, s.LiveupdateNumber)
-	var flbPA uint64
-	var flbBlk []byte
-	if active&featFLBs != 0 || l.kind != kindFeat {
-		flbPA, flbBlk = e.flbPage()
-	}
-	var sessPA uint64
-	if l.sessionsInBlocks {
-		var err error
-		sessPA, err = kho.EncodeBlocks(e.a, len(s.Sessions), l.sess.Size, func(i int, b []byte) error {
-			files, err := e.fileSet(i, s.Sessions[i])
-			if err != nil {
-				return err
-			}
-			return e.writeSession(b, i, s.Sessions[i], files)
-		})
-		if err != nil {
-			return nil, 0, err
-		}
-	} else {
-		var blk []byte
-		sessPA, blk = e.sessionBlock()
-		if err := e.fillSessions(blk); err != nil {
-			return nil, 0, err
-		}
-	}
-	if flbBlk != nil {
-		if err := e.fillFLBs(flbBlk); err != nil {
-			return nil, 0, err
-		}
-	}
-	l.serSessions.PutUint(ser, sessPA)
-	l.serFLB.PutUint(ser, flbPA)
-	return bytes.Clone(ser[:l.ser.Size]), serPA, nil
-}
-
-// ---- subsystem era ----
-
-// fdtErr turns an fdt writer error into a phys error at path: running out
-// of buffer is a capacity overrun, anything else malformed input.
-func fdtErr(err error, path string) error {
-	kind := phys.ErrMalformed
-	if errors.Is(err, fdt.ErrNoSpace) {
-		kind = phys.ErrLimit
-	}
-	return phys.Errorf(kind, path, phys.NoAddr, -1, "%v", err)
-}
-
-// putU64Prop writes a u64 property with the sequential-write writer in the
-// byte order of its registry kind.
-func putU64Prop(w *fdt.SeqWriter, p abi.Prop, v uint64) {
-	if p.Kind == abi.PropU64BE {
-		w.Property(p.Name, binary.BigEndian.AppendUint64(nil, v)) // fdt_property_u64
-		return
-	}
-	w.PropertyU64LE(p.Name, v)
-}
-
-// v4 encodes L-v4: the LUO FDT's /subsystems names a one-page luo-session
-// FDT (count, data, pgcnt, big-endian) whose data is a zeroed array of
-// 80-byte entries in a power-of-two block of pages, pgcnt counting only
-// the pages the entries use.
-func (e *encoder) v4() ([]byte, uint64, error) {
-	l, s := e.l, e.s
-	for _, sub := range s.Subsystems {
-		if sub.Name == defaultSessionSubsy {
-			return nil, 0, unsupported(root+"/subsystems."+sub.Name, "the name is taken by the session subsystem")
-		}
-	}
-	fdtPA, page := e.a.Alloc(bytesOrder(uint64(luoFDTSize)))
-	sfdtPA, spage := e.a.Alloc(bytesOrder(uint64(luoFDTSize)))
-	n := uint64(len(s.Sessions))
-	var data, pgcnt uint64
-	if n > 0 {
-		size := n * uint64(l.sess.Size)
-		// DIV_ROUND_UP(count * sizeof(struct luo_session_ser), PAGE_SIZE)
-		if pgcnt = (size + phys.PageSize - 1) / phys.PageSize; pgcnt > maxV4Pages {
-			return nil, 0, phys.Errorf(phys.ErrLimit, root+"/sessions", phys.NoAddr, -1, "%d sessions need %d pages", n, pgcnt)
-		}
-		var blk []byte
-		data, blk = e.a.Alloc(bytesOrder(size))
-		for i, ss := range s.Sessions {
-			files, err := e.fileArray(i, ss)
-			if err != nil {
-				return nil, 0, err
-			}
-			if err := e.writeSession(blk[i*l.sess.Size:], i, ss, files); err != nil {
-				return nil, 0, err
-			}
-		}
-	}
-	vals := map[string]uint64{"count": n, "data": data, "pgcnt": pgcnt}
-	sw := fdt.NewSeqWriter(luoFDTSize)
-	sw.BeginNode(sessionFDTRoot)
-	sw.PropertyString("compatible", l.sessionCompat)
-	for _, p := range l.sessFDTProps {
-		putU64Prop(sw, p, vals[p.Name])
-	}
-	sw.EndNode()
-	if _, err := finishFDT(sw, spage); err != nil {
-		return nil, 0, err
-	}
-	blob, err := e.rwRoot(page, defaultSessionSubsy, sfdtPA)
-	if err != nil {
-		return nil, 0, err
-	}
-	return blob, fdtPA, nil
-}
-
-// rwRoot builds the LUO FDT of L-RFC (patch v1-v3) and L-v4 the way their
-// luo_fdt_setup() does, in read-write mode: fdt_create_empty_tree(fdt,
-// PAGE_SIZE) (which ends with fdt_open_into), fdt_setprop_string
-// (compatible), then luo_subsystems_fdt_setup(): fdt_add_subnode
-// ("subsystems"), its compatible, one fdt_setprop(name, &zero, 8) per
-// registered subsystem (s.Subsystems, then own), and at prepare each u64
-// stored in place. The tree is never packed: the blob is the whole page
-// (totalsize PAGE_SIZE, reserve map at 0x30) and each new property sits
-// right after its node's name, so /subsystems lists the subsystems newest
-// first with compatible last. A non-zero s.LiveupdateNumber (which no
-// posting writes) is set after the root compatible, little-endian.
-func (e *encoder) rwRoot(page []byte, own string, pa uint64) ([]byte, error) {
-	s := e.s
-	w := fdt.NewSeqWriter(luoFDTSize)
-	w.BeginNode("")
-	w.EndNode()
-	if _, err := w.Finish(); err != nil {
-		return nil, fdtErr(err, root)
-	}
-	ed, err := fdt.OpenInto(w.Buffer(), luoFDTSize)
-	if err != nil {
-		return nil, fdtErr(err, root)
-	}
-	subs := append(slices.Clone(s.Subsystems), Subsystem{Name: own, Data: pa})
-	const sn = "/" + subsystemsNode
-	steps := []struct {
-		path string
-		f    func() error
-	}{
-		{root + ".compatible", func() error { return ed.SetProp("/", "compatible", cstr(e.l.rootCompat)) }},
-		{root + ".liveupdate-number", func() error {
-			if s.LiveupdateNumber == 0 {
-				return nil
-			}
-			return ed.SetPropU64LE("/", "liveupdate-number", s.LiveupdateNumber)
-		}},
-		{root + "/" + subsystemsNode, func() error { return ed.AddSubnode("/", subsystemsNode) }},
-		{root + "/" + subsystemsNode + ".compatible", func() error { return ed.SetProp(sn, "compatible", cstr(subsystemsCompat)) }},
-	}
-	for _, st := range steps {
-		if err := st.f(); err != nil {
-			return nil, fdtErr(err, st.path)
-		}
-	}
-	// Registration writes zero; luo_subsystems_commit_data_to_fdt()
-	// stores the data in place at prepare.
-	for _, sub := range subs {
-		if err := ed.SetPropU64LE(sn, sub.Name, 0); err != nil {
-			return nil, fdtErr(err, root+"/subsystems."+sub.Name)
-		}
-	}
-	for _, sub := range subs {
-		if err := ed.SetPropU64LE(sn, sub.Name, sub.Data); err != nil {
-			return nil, fdtErr(err, root+"/subsystems."+sub.Name)
-		}
-	}
-	copy(page, ed.Buffer())
-	return ed.Blob(), nil
-}
-
-// cstr returns v with its NUL, the value fdt_setprop_string writes.
-func cstr(v string) []byte { return append([]byte(v), 0) }
-
-// rfc encodes L-RFC as patch v2/v3 wrote it: the file-descriptors
-// subsystem's u64 is the PA of a separate FDT of PAGE_SIZE <<
-// get_order(1024 + 128 * n) bytes whose root node is named
-// file-descriptors and holds one node per file, named "%#0llx", in
-// ascending token order (luo_files_fdt_setup walks an xarray indexed by
-// token; a stable sort keeps equal tokens in s.Files order).
-func (e *encoder) rfc() ([]byte, uint64, error) {
-	s := e.s
-	for _, sub := range s.Subsystems {
-		if sub.Name == filesNode {
-			return nil, 0, unsupported(root+"/subsystems."+sub.Name, "the name is taken by the file-descriptors subsystem")
-		}
-	}
-	fdtPA, page := e.a.Alloc(bytesOrder(uint64(luoFDTSize)))
-	o := bytesOrder(1024 + 128*uint64(len(s.Files)))
-	ffPA, fpage := e.a.Alloc(o)
-	idx := make([]int, len(s.Files))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(s.Files[a].Token, s.Files[b].Token) })
-	fw := fdt.NewSeqWriter(len(fpage))
-	fw.BeginNode(filesNode)
-	fw.PropertyString("compatible", filesCompat)
-	for _, i := range idx {
-		f := s.Files[i]
-		if bytes.IndexByte([]byte(f.Compatible), 0) >= 0 {
-			return nil, 0, phys.Errorf(phys.ErrMalformed, fmt.Sprintf("%s/files[%d].compatible", root, i), phys.NoAddr, -1,
-				"%q holds a NUL", f.Compatible)
-		}
-		fw.BeginNode(formatToken(f.Token))
-		fw.PropertyString("compatible", f.Compatible)
-		fw.PropertyU64LE("data", f.Data)
-		fw.EndNode()
-	}
-	fw.EndNode()
-	if _, err := finishFDT(fw, fpage); err != nil {
-		return nil, 0, err
-	}
-	blob, err := e.rwRoot(page, filesNode, ffPA)
-	if err != nil {
-		return nil, 0, err
-	}
-	return blob, fdtPA, nil
-}

@@ -40,17 +40,11 @@ func (d *decoder) files(s *Session, filesPA, count, entry uint64) {
 		// L-v4 sizes the array by the entry's pgcnt (UNVERIFIED layout).
 		capacity = min(s.FilesPgcnt, maxV4Pages) * phys.PageSize / uint64(l.file.Size)
 	}
-	capped := count > capacity
-	if capped {
+	size := uint64(l.file.Size)
+	entries := d.cappedEntries(filesPA, count, capacity, size, path, func() {
 		d.report(phys.Errorf(phys.ErrLimit, path+".count", entry, countOff,
 			"count %d exceeds the %d entries the file array holds", count, capacity), CheckFileCount)
-		count = capacity
-	}
-	size := uint64(l.file.Size)
-	entries := d.entries(filesPA, count, size, path)
-	if capped {
-		entries = beforeUnused(entries)
-	}
+	})
 	for j, b := range entries {
 		s.Files = append(s.Files, d.file(b, filesPA+uint64(j)*size, filePath(s.Path, j)))
 	}
@@ -71,14 +65,9 @@ func (d *decoder) fileChain(s *Session, head, count, entry uint64) {
 		d.report(phys.Errorf(phys.ErrMalformed, path+".count", entry, int64(l.sessN.Offset),
 			"count %d but the chain holds %d files", count, total), CheckChainTotal)
 	}
-	j := 0
-	for _, b := range blocks {
-		for k := 0; k < int(b.Count); k++ {
-			addr := b.Addr + uint64(blockHeaderSize+k*l.file.Size)
-			s.Files = append(s.Files, d.file(b.Entry(k, l.file.Size), addr, filePath(s.Path, j)))
-			j++
-		}
-	}
+	eachEntry(blocks, l.file.Size, func(j int, b []byte, addr uint64) {
+		s.Files = append(s.Files, d.file(b, addr, filePath(s.Path, j)))
+	})
 }
 
 // file decodes one luo_file_ser; an unterminated name is reported and

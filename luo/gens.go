@@ -236,7 +236,7 @@ func init() {
 		return l
 	}
 	// luo-v3-kho-block-v1 keeps contiguous file arrays; luo-v4-kho-block-v1
-	// moved the files into chains too (generations.md §4.9).
+	// moved the files into chains too (docs/abi/generations.md §4.9).
 	layouts[TagBlk] = block(TagBlk, kindSer, "compatible", func(c string) bool { return c != "luo-v3-kho-block-v1" })
 	layouts[TagLuoV4] = block(TagLuoV4, kindSer, "compatible", never)
 	layouts[TagLuoV5] = block(TagLuoV5, kindSer, "compatible", always)

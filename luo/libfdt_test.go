@@ -6,10 +6,11 @@ package luo_test
 // comparison covers the exact blob and the whole preserved buffer (page).
 //
 // Sources of the sequences:
-//   - L-v5 … L-FLB, L-luo-v2: luo_fdt_setup() (fdt-layout.md §2.1,
-//     kernel-rules.md §8.2, generations.md §4.3-§4.7): sequential-write
-//     mode in one page; compatible, liveupdate-number, then the luo-session
-//     node (compatible, header address) and, with FLBs, the luo-flb node.
+//   - L-v5 … L-FLB, L-luo-v2: luo_fdt_setup() (docs/abi/fdt-layout.md
+//     §2.1, docs/abi/kernel-rules.md §8.2, docs/abi/generations.md
+//     §4.3-§4.7): sequential-write mode in one page; compatible,
+//     liveupdate-number, then the luo-session node (compatible, header
+//     address) and, with FLBs, the luo-flb node.
 //   - L-RFC / L-v4 (patch v1-v4 postings, 2025-06 … 2025-09):
 //     luo_fdt_setup() builds the LUO FDT in read-write mode:
 //     fdt_create_empty_tree(PAGE_SIZE), fdt_setprop_string(compatible),
@@ -279,10 +280,10 @@ func TestLibfdtRFCEra(t *testing.T) {
 		compareFDT(t, o, rfcEraRoot(subs), e.blob, page)
 	})
 	// The session FDT: count, data and pgcnt are written with
-	// fdt_property_u64 (big-endian, although generations.md §4.2 and
-	// fdt-layout.md §6 say LE), and pgcnt is DIV_ROUND_UP(count * 80,
-	// PAGE_SIZE), not a power of two (120 sessions: 3 pages in an order-2
-	// block).
+	// fdt_property_u64 (big-endian, the one exception
+	// docs/abi/generations.md §4.2 and docs/abi/fdt-layout.md §6 record),
+	// and pgcnt is DIV_ROUND_UP(count * 80, PAGE_SIZE), not a power of two
+	// (120 sessions: 3 pages in an order-2 block).
 	for _, ns := range []int{0, 3, 120} {
 		t.Run(fmt.Sprintf("L-v4/session-fdt/%d-sessions", ns), func(t *testing.T) {
 			t.Parallel()
