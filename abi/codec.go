@@ -24,8 +24,13 @@ func (f *Field) Uint(b []byte) uint64 {
 // Elem reads element i of an integer array member.
 func (f *Field) Elem(b []byte, i int) uint64 {
 	n := f.ElemSize()
-	return leUint(b[f.Offset+i*n:], n)
+	return leUint(b[f.ElemOffset(i):], n)
 }
+
+// ElemOffset returns the byte offset of element i of an array member from
+// the start of its struct (the member's own offset for i = 0). i may be
+// the array's length, for the offset just past its last element.
+func (f *Field) ElemOffset(i int) int { return f.Offset + i*f.ElemSize() }
 
 // PutUint writes v into the member, leaving the other bits of a bitfield's
 // storage unit alone. Bits of v that do not fit are dropped, as C does.
@@ -41,7 +46,7 @@ func (f *Field) PutUint(b []byte, v uint64) {
 // PutElem writes element i of an integer array member.
 func (f *Field) PutElem(b []byte, i int, v uint64) {
 	n := f.ElemSize()
-	putLEUint(b[f.Offset+i*n:], n, v)
+	putLEUint(b[f.ElemOffset(i):], n, v)
 }
 
 // Bytes returns the member's bytes (aliasing b).
@@ -102,40 +107,50 @@ func putLEUint(b []byte, n int, v uint64) {
 	}
 }
 
-// MustStruct returns the struct name of generation tag. It is meant for
-// package initialisation of codecs: a miss is a programming error that the
-// first test run reports, so it panics.
-func MustStruct(tag, name string) *Struct {
-	g, ok := Lookup(tag)
+// The Must helpers are meant for package initialisation of codecs: a
+// registry miss is a programming error that the first test run reports,
+// so they panic.
+
+// must returns v, or panics with what when ok is false.
+func must[T any](v T, ok bool, what string) T {
 	if !ok {
-		panic("abi: no generation " + tag)
+		panic("abi: " + what)
 	}
-	s, ok := g.Struct(name)
-	if !ok {
-		panic("abi: generation " + tag + " has no struct " + name)
-	}
-	return s
+	return v
 }
 
-// MustField returns member name (dotted for embedded structs) of s, and
-// panics like MustStruct when it is missing.
+// MustLookup returns generation tag.
+func MustLookup(tag string) *Generation {
+	g, ok := Lookup(tag)
+	return must(g, ok, "no generation "+tag)
+}
+
+// MustStruct returns the struct name of generation tag.
+func MustStruct(tag, name string) *Struct {
+	s, ok := MustLookup(tag).Struct(name)
+	return must(s, ok, "generation "+tag+" has no struct "+name)
+}
+
+// MustField returns member name (dotted for embedded structs) of s.
 func (s *Struct) MustField(name string) *Field {
 	f, ok := s.Field(name)
-	if !ok {
-		panic("abi: struct " + s.Name + " has no member " + name)
-	}
-	return f
+	return must(f, ok, "struct "+s.Name+" has no member "+name)
 }
 
-// MustConstant returns a constant's value, panicking like MustStruct.
+// MustConstant returns the value of constant name of generation tag.
 func MustConstant(tag, name string) uint64 {
-	g, ok := Lookup(tag)
-	if !ok {
-		panic("abi: no generation " + tag)
-	}
-	c, ok := g.Constant(name)
-	if !ok {
-		panic("abi: generation " + tag + " has no constant " + name)
-	}
-	return c.Value
+	c, ok := MustLookup(tag).Constant(name)
+	return must(c, ok, "generation "+tag+" has no constant "+name).Value
+}
+
+// MustNode returns the node at path of generation tag's main FDT.
+func MustNode(tag, path string) *Node {
+	n, ok := MustLookup(tag).Node("", path)
+	return must(n, ok, "generation "+tag+" has no node "+path)
+}
+
+// MustProp returns the node's property name.
+func (n *Node) MustProp(name string) *Prop {
+	p, ok := n.Prop(name)
+	return must(p, ok, "node "+n.Path+" has no property "+name)
 }

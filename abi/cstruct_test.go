@@ -6,12 +6,13 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
 
 // cStruct is what testdata/layouts.c reports for one struct.
@@ -28,13 +29,7 @@ type cStruct struct {
 // skipped, unless LUOINSPECT_REQUIRE_ORACLES=1 makes that a failure.
 func runLayouts(t *testing.T) ([]*cStruct, map[string][2]string) {
 	t.Helper()
-	gcc, err := exec.LookPath("gcc")
-	if err != nil {
-		if os.Getenv("LUOINSPECT_REQUIRE_ORACLES") == "1" {
-			t.Fatalf("gcc not found and LUOINSPECT_REQUIRE_ORACLES=1: %v", err)
-		}
-		t.Skipf("gcc not found: %v", err)
-	}
+	gcc := testutil.OraclePath(t, "gcc")
 	bin := filepath.Join(t.TempDir(), "layouts")
 	cmd := exec.Command(gcc, "-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror", "-o", bin, filepath.Join("testdata", "layouts.c"))
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -51,6 +51,44 @@ func ByCompatible(s string) []*Generation {
 	return out
 }
 
+// ByCompatibleIn is ByCompatible restricted to the generations of
+// component c: the KHO core generations of a root compatible, say, or the
+// memfd generations of a LUO file handler string.
+func ByCompatibleIn(c Component, s string) []*Generation {
+	var out []*Generation
+	for _, g := range ByCompatible(s) {
+		if g.Component == c {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// CompatiblePrefix returns the longest prefix that the compatibles of all
+// generations of component c share: "kho-v" for the KHO core, "memfd" for
+// the memfd handler (its L-feat handler name included). A string with the
+// prefix belongs to the component's family even when no generation writes
+// it (a later "kho-v9"). It is "" when the component has no compatibles or
+// they share nothing.
+func CompatiblePrefix(c Component) string {
+	var prefix string
+	first := true
+	for _, g := range generations {
+		if g.Component != c {
+			continue
+		}
+		for _, s := range g.Compatibles {
+			if first {
+				prefix, first = s, false
+			}
+			for !strings.HasPrefix(s, prefix) {
+				prefix = prefix[:len(prefix)-1]
+			}
+		}
+	}
+	return prefix
+}
+
 // Struct returns the generation's struct with the given C name.
 func (g *Generation) Struct(name string) (*Struct, bool) {
 	for _, s := range g.Structs {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/phys"
 	"github.com/luoinspect/luoinspect/source"
 )
@@ -37,12 +38,7 @@ const (
 func requireQEMU(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath(qemuBinary)
-	if err != nil {
-		if os.Getenv("LUOINSPECT_REQUIRE_ORACLES") == "1" {
-			t.Fatalf("%s not found and LUOINSPECT_REQUIRE_ORACLES=1 (install Debian qemu-system-x86): %v", qemuBinary, err)
-		}
-		t.Skipf("%s not found (install Debian qemu-system-x86): %v", qemuBinary, err)
-	}
+	testutil.RequireOracle(t, qemuBinary+" (Debian qemu-system-x86)", err)
 	return p
 }
 

@@ -3,7 +3,6 @@ package fdt
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,44 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
-
-// The -update flag rewrites golden files. It is registered in init, which
-// runs after every package-level variable of the test binary is set, so a
-// flag of the same name defined by another test file of this package is
-// reused instead of defined twice.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata")
-	}
-}
-
-func dtsUpdateGolden() bool {
-	f := flag.Lookup("update")
-	if f == nil {
-		return false
-	}
-	g, ok := f.Value.(flag.Getter)
-	if !ok {
-		return false
-	}
-	b, _ := g.Get().(bool)
-	return b
-}
-
-// dtsNeedDTC returns the path of dtc, or skips the test when it is missing
-// (fails instead when LUOINSPECT_REQUIRE_ORACLES=1).
-func dtsNeedDTC(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("dtc")
-	if err != nil {
-		if os.Getenv("LUOINSPECT_REQUIRE_ORACLES") == "1" {
-			t.Fatalf("dtc not found and LUOINSPECT_REQUIRE_ORACLES=1: %v", err)
-		}
-		t.Skipf("dtc not found: %v", err)
-	}
-	return p
-}
 
 // dtsRunDTC runs dtc with input in a file and returns the output file's bytes.
 func dtsRunDTC(t *testing.T, dtc, inFmt, outFmt string, input []byte) ([]byte, error) {
@@ -321,23 +285,7 @@ func TestWriteDTSGolden(t *testing.T) {
 			if err := tree.WriteDTS(&b, v.opts); err != nil {
 				t.Fatalf("%s%s: WriteDTS: %v", c.name, v.suffix, err)
 			}
-			golden := filepath.Join("testdata", "dts", c.name+v.suffix+".dts")
-			if dtsUpdateGolden() {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./fdt -run TestWriteDTSGolden -update)", err)
-			}
-			if !bytes.Equal(b.Bytes(), want) {
-				t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", golden, b.Bytes(), want)
-			}
+			testutil.Golden(t, filepath.Join("testdata", "dts"), c.name+v.suffix+".dts", b.Bytes())
 		}
 	}
 }
@@ -401,7 +349,7 @@ func TestWriteDTSNoRoot(t *testing.T) {
 // blob it makes holds the same tree, then checks our source against dtc's
 // own decompilation, read by a small DTS reader (semantically, not as text).
 func TestWriteDTSRoundTrip(t *testing.T) {
-	dtc := dtsNeedDTC(t)
+	dtc := testutil.OraclePath(t, "dtc")
 	for _, c := range dtsCases() {
 		t.Run(c.name, func(t *testing.T) {
 			blob := dtsBuild(t, c.build)
@@ -452,7 +400,7 @@ func TestWriteDTSRoundTrip(t *testing.T) {
 
 // TestQuoteDTSStringDTC checks every byte value through dtc's lexer.
 func TestQuoteDTSStringDTC(t *testing.T) {
-	dtc := dtsNeedDTC(t)
+	dtc := testutil.OraclePath(t, "dtc")
 	var all []byte
 	for c := 1; c < 256; c++ {
 		all = append(all, byte(c))
@@ -577,7 +525,7 @@ func TestWriteDTSRejects(t *testing.T) {
 // the source printed without the check does not compile with dtc, or
 // compiles to a different tree.
 func TestWriteDTSRejectsAgreeWithDTC(t *testing.T) {
-	dtc := dtsNeedDTC(t)
+	dtc := testutil.OraclePath(t, "dtc")
 	for _, c := range dtsRejectCases() {
 		tree, err := Parse(dtsBuild(t, c.build))
 		if err != nil {

@@ -86,6 +86,47 @@ func (h *Header) Fields() []HeaderField {
 	return all[:h.Size()/4]
 }
 
+// HasMagic reports whether b starts with the FDT magic.
+func HasMagic(b []byte) bool {
+	return len(b) >= 4 && binary.BigEndian.Uint32(b) == Magic
+}
+
+// HasMagicPrefix reports whether b could begin an FDT blob: it starts with
+// the magic or, shorter than the magic, with the magic's first len(b)
+// bytes. It is false for an empty b.
+func HasMagicPrefix(b []byte) bool {
+	var m [4]byte
+	binary.BigEndian.PutUint32(m[:], Magic)
+	n := min(len(b), len(m))
+	return n > 0 && string(b[:n]) == string(m[:n])
+}
+
+// TotalSize returns the totalsize word of the FDT header b starts with.
+// ok is false when b does not start with the magic or ends before the
+// word. The value is as the header says: callers bound it.
+func TotalSize(b []byte) (size uint32, ok bool) {
+	if len(b) < 8 || !HasMagic(b) {
+		return 0, false
+	}
+	return binary.BigEndian.Uint32(b[4:]), true
+}
+
+// ParseHeader decodes the FDT header b starts with: the words of its
+// version's header (Header.Size) that b holds. It fails with ErrTruncated
+// when b is shorter than the smallest header (MinHeaderSize) and with
+// ErrBadMagic when b does not start with Magic. It checks nothing else:
+// the version and the block layout are Parse's to check.
+func ParseHeader(b []byte) (Header, error) {
+	if len(b) < MinHeaderSize {
+		return Header{}, errorf(ErrTruncated, 0, "", "blob is %d bytes; an FDT header needs at least %d", len(b), MinHeaderSize)
+	}
+	h := decodeHeader(b)
+	if h.Magic != Magic {
+		return h, errorf(ErrBadMagic, 0, "", "magic is 0x%08x, want 0x%08x", h.Magic, uint32(Magic))
+	}
+	return h, nil
+}
+
 // decodeHeader reads the header words that fit in b; callers check the size.
 func decodeHeader(b []byte) Header {
 	word := func(off int) uint32 {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	ora "github.com/luoinspect/luoinspect/internal/libfdtoracle"
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
 
 // oracle is the libfdt oracle; dtc is optional except where a test calls
@@ -26,8 +27,8 @@ func buildOracle(t testing.TB) *oracle {
 	t.Helper()
 	o := ora.Get(t)
 	if o.DTC == "" {
-		if ora.Required() {
-			t.Fatalf("%s=1 but dtc not found", ora.RequireEnv)
+		if testutil.OraclesRequired() {
+			t.Fatalf("%s=1 but dtc not found", testutil.RequireOraclesEnv)
 		}
 		t.Log("dtc not found: the dtc-made cases and dtc round trips are left out")
 	}

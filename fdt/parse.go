@@ -119,14 +119,13 @@ func (p *parser) parse(data []byte) *Tree {
 func (p *parser) parseBlob(data []byte) *Tree {
 	t := &Tree{Data: data, ReserveEnd: -1, EndOffset: -1}
 	p.t = t
-	if len(data) < MinHeaderSize {
-		p.fail(ErrTruncated, 0, -1, "blob is %d bytes; an FDT header needs at least %d", len(data), MinHeaderSize)
-		return t
-	}
-	h := decodeHeader(data)
+	h, err := ParseHeader(data)
 	t.Header = h
-	if h.Magic != Magic && !p.fail(ErrBadMagic, 0, -1, "magic is 0x%08x, want 0x%08x", h.Magic, uint32(Magic)) {
-		return t
+	if he, ok := err.(*Error); ok {
+		// A header too short to decode stops even a lenient parse.
+		if !p.fail(he.Code, he.Offset, -1, "%s", he.Msg) || he.Code == ErrTruncated {
+			return t
+		}
 	}
 	if !p.checkVersion(&h) {
 		return t

@@ -2,23 +2,11 @@ package fdt
 
 import (
 	"encoding/binary"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
-
-// allocated returns the bytes f allocates on the heap.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
-// allocBound is what parsing n bytes may allocate.
-func allocBound(n int) uint64 { return 16*uint64(n) + 1<<20 }
 
 // nestedBlob is n nested empty-named nodes, properly closed or (open)
 // with every END_NODE left out, so the blob ends inside the deepest node.
@@ -51,23 +39,23 @@ func TestBoundsMillionNested(t *testing.T) {
 	for _, open := range []bool{false, true} {
 		b := nestedBlob(t, n, open)
 		var err error
-		got := allocated(func() { _, err = Parse(b) })
+		got := testutil.Allocated(func() { _, err = Parse(b) })
 		if open != (err != nil) {
 			t.Errorf("open=%v: strict parse: %v", open, err)
 		}
 		if err != nil && (len(err.Error()) > 512 || !strings.Contains(err.Error(), "/...(999968 levels)/")) {
 			t.Errorf("the error names a path of %d bytes: %.200s", len(err.Error()), err)
 		}
-		if got > allocBound(len(b)) {
+		if got > testutil.AllocBound(len(b)) {
 			t.Errorf("open=%v: Parse allocated %d bytes for %d", open, got, len(b))
 		}
 		t.Logf("open=%v: Parse allocated %d bytes for a %d-byte blob (%.1fx)", open, got, len(b), float64(got)/float64(len(b)))
 		var problems []*Error
-		got = allocated(func() { _, problems = ParseLenient(b) })
+		got = testutil.Allocated(func() { _, problems = ParseLenient(b) })
 		if open != (len(problems) > 0) {
 			t.Errorf("open=%v: %d lenient problems", open, len(problems))
 		}
-		if got > allocBound(len(b)) {
+		if got > testutil.AllocBound(len(b)) {
 			t.Errorf("open=%v: ParseLenient allocated %d bytes for %d", open, got, len(b))
 		}
 	}
@@ -92,15 +80,15 @@ func TestBoundsHugeHeader(t *testing.T) {
 		b := append([]byte(nil), base...)
 		binary.BigEndian.PutUint32(b[tc.off:], tc.v)
 		var err error
-		got := allocated(func() { _, err = Parse(b) })
+		got := testutil.Allocated(func() { _, err = Parse(b) })
 		if err == nil {
 			t.Errorf("%s: parsed", tc.name)
 		}
-		if got > allocBound(len(b)) {
+		if got > testutil.AllocBound(len(b)) {
 			t.Errorf("%s: allocated %d bytes", tc.name, got)
 		}
-		got = allocated(func() { ParseLenient(b) })
-		if got > allocBound(len(b)) {
+		got = testutil.Allocated(func() { ParseLenient(b) })
+		if got > testutil.AllocBound(len(b)) {
 			t.Errorf("%s: lenient parse allocated %d bytes", tc.name, got)
 		}
 	}

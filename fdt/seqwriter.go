@@ -5,9 +5,11 @@ import (
 	"encoding/binary"
 )
 
-// swReserveOffset is where sequential-write mode puts the reserve map: the
-// header size rounded up to a reserve entry (0x30).
-const swReserveOffset = (HeaderSize + ReserveEntrySize - 1) &^ (ReserveEntrySize - 1)
+// SeqReserveOffset is where sequential-write mode (fdt_create) puts the
+// reserve map: the header size rounded up to a reserve entry (0x30). A
+// blob packed by read-write mode (fdt_pack) has it right behind the header,
+// at HeaderSize (0x28).
+const SeqReserveOffset = (HeaderSize + ReserveEntrySize - 1) &^ (ReserveEntrySize - 1)
 
 // SeqWriter builds a blob the way libfdt's sequential-write functions do
 // (fdt_create, fdt_add_reservemap_entry, fdt_finish_reservemap,
@@ -38,12 +40,12 @@ func NewSeqWriter(bufSize int) *SeqWriter {
 	if bufSize <= 0 {
 		bufSize = 1024
 	}
-	if bufSize < swReserveOffset {
+	if bufSize < SeqReserveOffset {
 		w.err = errorf(ErrNoSpace, 0, "", "buffer of %d bytes cannot hold a header and its alignment", bufSize)
 		return w
 	}
 	w.buf = make([]byte, bufSize)
-	w.structOff = swReserveOffset
+	w.structOff = SeqReserveOffset
 	return w
 }
 
@@ -278,7 +280,7 @@ func (w *SeqWriter) Finish() ([]byte, error) {
 	total := strOff + w.strLen
 	h := Header{
 		Magic: Magic, TotalSize: uint32(total), OffDtStruct: uint32(w.structOff),
-		OffDtStrings: uint32(strOff), OffMemRsvmap: swReserveOffset, Version: LastVersion,
+		OffDtStrings: uint32(strOff), OffMemRsvmap: SeqReserveOffset, Version: LastVersion,
 		LastCompVersion: LastCompatibleVersion, SizeDtStrings: uint32(w.strLen),
 		SizeDtStruct: uint32(w.structLen),
 	}

@@ -9,9 +9,10 @@ import (
 
 // CheckCombination refuses a combination of generations that no kernel can
 // write or read: a LUO blob that is a raw struct (luo_ser) has no FDT
-// header to give its length, so the KHO root must carry blob-size; and
-// L-feat names file handlers, so its memfd payload is the handler "memfd"
-// (M4), which no other LUO generation can name.
+// header to give its length, so the KHO root must carry blob-size; and the
+// feature-header generations go together: L-feat names file handlers, so
+// its memfd payload is the handler "memfd" (M4), which no other LUO
+// generation can name.
 func CheckCombination(khoTag, luoTag, memfdTag string) error {
 	kg, ok := abi.Lookup(khoTag)
 	if !ok || kg.Component != abi.ComponentKHO {
@@ -28,11 +29,22 @@ func CheckCombination(khoTag, luoTag, memfdTag string) error {
 		return fmt.Errorf("%w: %s writes a raw %s, whose length only blob-size can give, and %s roots have no blob-size",
 			phys.ErrUnsupported, luoTag, lg.Root, khoTag)
 	}
-	if memfdTag != "" && (luoTag == "L-feat") != (memfdTag == "M4") {
+	if memfdTag == "" {
+		return nil
+	}
+	mg, ok := abi.Lookup(memfdTag)
+	if featureHeader(lg) != (ok && featureHeader(mg)) {
 		return fmt.Errorf("%w: L-feat names handlers and only M4 is named (\"memfd\"); %s cannot carry %s",
 			phys.ErrUnsupported, luoTag, memfdTag)
 	}
 	return nil
+}
+
+// featureHeader reports whether a generation's structs begin with the
+// feature header of the feature-flag generation (L-feat, M4).
+func featureHeader(g *abi.Generation) bool {
+	_, ok := g.Struct("luo_feature_hdr")
+	return ok
 }
 
 // carriesBlobSize reports whether a KHO generation's client nodes have the

@@ -99,7 +99,7 @@ func EncodeWith(spec *Spec, opts EncodeOptions) (enc *Encoded, err error) {
 	// slice shares a.Preserved's array instead of copying millions of
 	// blocks.
 	e.Preserved = slices.Clip(a.Preserved)
-	if root.Base == "kho-v1" {
+	if _, chunkList := kho.V1BitmapSize(spec.KHO); chunkList {
 		root.MemoryMap, err = kho.EncodeMemmapV1(a, e.Preserved, spec.KHO)
 	} else {
 		root.MemoryMap, err = kho.EncodeMemmapRadix(a, e.Preserved)

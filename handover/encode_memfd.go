@@ -1,7 +1,6 @@
 package handover
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -38,7 +37,7 @@ func (e *Encoded) Memory() phys.Memory {
 	}
 	// The allocator hands out ascending addresses, so the ranges are in
 	// order already; sorting keeps lookups right whatever the order.
-	slices.SortFunc(e.fill, func(a, b filled) int { return cmp.Compare(a.Start, b.Start) })
+	slices.SortFunc(e.fill, func(a, b filled) int { return phys.CompareRanges(a.Range, b.Range) })
 	return &encodedMemory{img: e.Image, fill: e.fill}
 }
 

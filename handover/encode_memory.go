@@ -2,6 +2,7 @@ package handover
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/luoinspect/luoinspect/phys"
@@ -98,7 +99,7 @@ func (m *encodedMemory) Ranges() []phys.Range {
 	for _, f := range m.fill {
 		out = append(out, f.Range)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	slices.SortFunc(out, phys.CompareRanges)
 	return out
 }
 

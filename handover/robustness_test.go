@@ -3,9 +3,9 @@ package handover
 import (
 	"encoding/binary"
 	"errors"
-	"runtime"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -69,16 +69,13 @@ func TestBoundsWalk(t *testing.T) {
 	mem := selfPointing(256)
 	img := fuzzWalkImage(mem)
 	for _, s := range walkSeeds(t) {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		st, err := Walk(s.root, img, Options{})
-		runtime.ReadMemStats(&after)
+		var st *State
+		var err error
+		got := testutil.Allocated(func() { st, err = Walk(s.root, img, Options{}) })
 		if err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		got := after.TotalAlloc - before.TotalAlloc
-		if limit := 16*uint64(len(mem)) + 1<<20; got > limit {
+		if limit := testutil.AllocBound(len(mem)); got > limit {
 			t.Errorf("%s: %d bytes allocated for a %d-byte image", s.name, got, len(mem))
 		}
 		t.Logf("%s: %d problems, %d bytes allocated", s.name, len(st.Problems), got)

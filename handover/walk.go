@@ -1,7 +1,6 @@
 package handover
 
 import (
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -167,10 +166,10 @@ func (w *walker) memmap() {
 			if !d.IsAssumed() {
 				d.Tag = v1.Tag
 				if v1.Ambiguous {
-					d.Evidence = append(d.Evidence, "the chunk list reads the same with 512-byte and 4096-byte bitmaps; read as K1b")
+					d.Evidence = append(d.Evidence, fmt.Sprintf("the chunk list reads the same with %s bitmaps; read as %s", bitmapSizes(r.Generations()), v1.Tag))
 				} else {
 					d.Alternatives, d.Confidence = nil, abi.High
-					d.Evidence = append(d.Evidence, fmt.Sprintf("the chunk list only makes sense with %s bitmaps", map[string]string{"K1a": "512-byte", "K1b": "4096-byte"}[v1.Tag]))
+					d.Evidence = append(d.Evidence, fmt.Sprintf("the chunk list only makes sense with %s bitmaps", bitmapSizes([]string{v1.Tag})))
 				}
 			}
 		}
@@ -197,11 +196,7 @@ func (w *walker) memmap() {
 // the source holds (a damaged map of hostile bytes can name millions of
 // blocks; a real one read in part names at most what its pages describe).
 func partialFits(mm kho.Memmap, m phys.Memory) bool {
-	var held uint64
-	for _, r := range m.Ranges() {
-		held += r.Size
-	}
-	limit := 4096 + 16*held/phys.PageSize
+	limit := 4096 + 16*phys.Total(m.Ranges())/phys.PageSize
 	var n uint64
 	for range mm.Blocks() {
 		if n++; n > limit {
@@ -212,14 +207,29 @@ func partialFits(mm kho.Memmap, m phys.Memory) bool {
 }
 
 // chunkList reports whether the memory map is read as kho-v1's chunk
-// list: the root's compatible says so, or the user assumed a kho-v1
-// generation.
+// list: the generations of the root's compatible keep their map so, or
+// the user assumed a generation that does.
 func chunkList(r *kho.Root, d *abi.Detection) bool {
+	tags := r.Generations()
 	if d.IsAssumed() {
-		g, ok := abi.Lookup(d.Tag)
-		return ok && slices.Contains(g.Compatibles, "kho-v1")
+		tags = []string{d.Tag}
 	}
-	return r.Base == "kho-v1"
+	return slices.ContainsFunc(tags, func(tag string) bool {
+		_, ok := kho.V1BitmapSize(tag)
+		return ok
+	})
+}
+
+// bitmapSizes names the chunk-list bitmap sizes of KHO generations tags,
+// as in "512-byte and 4096-byte".
+func bitmapSizes(tags []string) string {
+	var sizes []string
+	for _, tag := range tags {
+		if n, ok := kho.V1BitmapSize(tag); ok {
+			sizes = append(sizes, fmt.Sprintf("%d-byte", n))
+		}
+	}
+	return strings.Join(sizes, " and ")
 }
 
 // clientKinds maps KHO node names to the decoders of this package.
@@ -261,8 +271,8 @@ func (w *walker) clientBlob(c *Client, path string) ([]byte, error) {
 		want := uint64(len(b))
 		if c.HasSize {
 			want = c.Size
-		} else if len(b) >= fdt.MinHeaderSize && binary.BigEndian.Uint32(b) == fdt.Magic {
-			want = max(want, uint64(binary.BigEndian.Uint32(b[4:])))
+		} else if total, ok := fdt.TotalSize(b); ok && len(b) >= fdt.MinHeaderSize {
+			want = max(want, uint64(total))
 		}
 		c.Size = want
 		if uint64(len(b)) >= want {
@@ -284,13 +294,14 @@ func (w *walker) clientBlob(c *Client, path string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if binary.BigEndian.Uint32(hdr) != fdt.Magic {
+		total, ok := fdt.TotalSize(hdr)
+		if !ok {
 			if c.Err != nil {
 				return nil, nil // the missing blob-size is the problem already recorded
 			}
 			return nil, phys.Errorf(phys.ErrMalformed, path, c.Addr, 0, "no blob-size and no FDT magic: the blob length is unknown").With(kho.CheckClientSize)
 		}
-		c.Size = uint64(binary.BigEndian.Uint32(hdr[4:]))
+		c.Size = uint64(total)
 	}
 	return phys.Read(w.m, c.Addr, c.Size, path)
 }
@@ -423,7 +434,7 @@ func (w *walker) file(session string, f *luo.File) FileState {
 	if fs.Handler == "" {
 		fs.Handler = f.HandlerName
 	}
-	if !strings.HasPrefix(fs.Handler, "memfd") {
+	if !memfd.Handles(fs.Handler) {
 		return fs // another handler's payload stays raw
 	}
 	path := f.Path + ".data"

@@ -2,12 +2,9 @@ package handover
 
 import (
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/memfd"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -237,34 +234,18 @@ func smallSpec(s *Spec) bool {
 const seedImageCut = 2 * phys.PageSize
 
 // TestWriteWalkFuzzSeeds rewrites the committed seed corpora of FuzzWalk
-// and FuzzParseSpec when HANDOVER_WRITE_FUZZ_SEEDS is set, and otherwise
+// and FuzzParseSpec when HANDOVER_WRITE_FUZZ_SEEDS=1, and otherwise
 // checks that they are present. (Their bytes follow the encoders, which
 // change; a seed from an older encoder is still a good seed.)
 func TestWriteWalkFuzzSeeds(t *testing.T) {
-	write := os.Getenv("HANDOVER_WRITE_FUZZ_SEEDS") != ""
-	files := map[string]string{}
+	seeds := map[string][]any{}
 	for _, s := range walkSeeds(t) {
 		img := s.image[:min(len(s.image), seedImageCut)]
-		files[filepath.Join("FuzzWalk", s.name+"-cut")] = fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n[]byte(%q)\n", s.root, img)
+		seeds["FuzzWalk/"+s.name+"-cut"] = []any{s.root, img}
 	}
 	for _, name := range SampleNames() {
 		b, _ := sampleFiles.ReadFile("samples/" + name + ".yaml")
-		files[filepath.Join("FuzzParseSpec", name)] = fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", b)
+		seeds["FuzzParseSpec/"+name] = []any{b}
 	}
-	for rel, body := range files {
-		path := filepath.Join("testdata", "fuzz", rel)
-		if write {
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, err := os.ReadFile(path)
-		if err != nil || !strings.HasPrefix(string(got), "go test fuzz v1\n") {
-			t.Errorf("seed %s is missing (HANDOVER_WRITE_FUZZ_SEEDS=1 go test ./handover -run WriteWalkFuzzSeeds): %v", path, err)
-		}
-	}
+	testutil.WriteSeeds(t, "HANDOVER_WRITE_FUZZ_SEEDS", testutil.SeedsPresent, seeds)
 }

@@ -28,9 +28,31 @@ type Block struct {
 
 // Entry returns the bytes of entry i of the given size.
 func (b *Block) Entry(i, size int) []byte {
-	off := blockHeader.Size + i*size
+	off := BlockEntryOffset(i, size)
 	return b.Data[off : off+size : off+size]
 }
+
+// EntryAddr returns the physical address of entry i of the given size.
+func (b *Block) EntryAddr(i, size int) uint64 {
+	return b.Addr + uint64(BlockEntryOffset(i, size))
+}
+
+// BlockAt decodes the header of the block whose bytes data (a whole
+// block) were read at addr. It checks nothing; ReadBlocks does.
+func BlockAt(addr uint64, data []byte) Block {
+	return Block{Addr: addr, Next: blockNext.Uint(data), Count: blockCount.Uint(data), Data: data}
+}
+
+// BlockSize is KHO_BLOCK_SIZE, the length of every block of a chain.
+func BlockSize() uint64 { return blockSize }
+
+// BlockCountOffset is the offset of the header's count in a block.
+func BlockCountOffset() int { return blockCount.Offset }
+
+// BlockEntryOffset returns the offset of entry i of the given size in a
+// block: the entries follow the header. With i the block's count it is
+// where the unused slots begin.
+func BlockEntryOffset(i, size int) int { return blockHeader.Size + i*size }
 
 // BlockCapacity returns how many entries of the given size fit in a block.
 func BlockCapacity(entrySize int) int {
@@ -63,7 +85,7 @@ func ReadBlocks(m phys.Memory, head uint64, entrySize int, path string) ([]Block
 		if err != nil {
 			return blocks, err
 		}
-		b := Block{Addr: addr, Next: blockNext.Uint(data), Count: blockCount.Uint(data), Data: data}
+		b := BlockAt(addr, data)
 		if b.Count == 0 || b.Count > capacity {
 			return blocks, phys.Errorf(phys.ErrMalformed, bpath+".count", addr, int64(blockCount.Offset),
 				"count %d is outside [1, %d]", b.Count, capacity).With(CheckBlockCount)

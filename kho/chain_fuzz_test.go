@@ -2,12 +2,10 @@ package kho
 
 import (
 	"encoding/binary"
-	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -284,31 +282,12 @@ func clientSeeds(tb testing.TB) [][]byte {
 }
 
 // TestWriteChainFuzzSeeds rewrites the committed seed corpora of the
-// targets in this file when KHO_WRITE_FUZZ_SEEDS is set, and otherwise
+// targets in this file when KHO_WRITE_FUZZ_SEEDS=1, and otherwise
 // checks that they are present.
 func TestWriteChainFuzzSeeds(t *testing.T) {
-	write := os.Getenv("KHO_WRITE_FUZZ_SEEDS") != ""
-	for target, seeds := range map[string][][]byte{
+	testutil.WriteSeeds(t, "KHO_WRITE_FUZZ_SEEDS", testutil.SeedsPresent, numberedSeeds(map[string][][]byte{
 		"FuzzBlockChain": blockChainSeeds(t),
 		"FuzzVmalloc":    vmallocSeeds(t),
 		"FuzzClients":    clientSeeds(t),
-	} {
-		dir := filepath.Join("testdata", "fuzz", target)
-		for i, s := range seeds {
-			path := filepath.Join(dir, fmt.Sprintf("seed-%d", i))
-			if !write {
-				if _, err := os.Stat(path); err != nil {
-					t.Errorf("seed missing (KHO_WRITE_FUZZ_SEEDS=1 go test ./kho -run WriteChainFuzzSeeds): %v", err)
-				}
-				continue
-			}
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", s)
-			if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	}))
 }

@@ -4,11 +4,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -217,27 +216,26 @@ func radixSeeds(tb testing.TB) [][]byte {
 func firstLast(s [][]byte) [][]byte { return [][]byte{s[0], s[len(s)-1]} }
 
 // TestWriteFuzzSeeds rewrites the committed seed corpus under
-// testdata/fuzz when KHO_WRITE_FUZZ_SEEDS is set.
+// testdata/fuzz when KHO_WRITE_FUZZ_SEEDS=1, and otherwise checks that it
+// is there.
 func TestWriteFuzzSeeds(t *testing.T) {
-	if os.Getenv("KHO_WRITE_FUZZ_SEEDS") == "" {
-		t.Skip("set KHO_WRITE_FUZZ_SEEDS=1 to rewrite testdata/fuzz")
-	}
-	for target, seeds := range map[string][][]byte{
+	testutil.WriteSeeds(t, "KHO_WRITE_FUZZ_SEEDS", testutil.SeedsPresent, numberedSeeds(map[string][][]byte{
 		"FuzzDecodeRoot": rootSeeds(t),
 		// The memory-map seeds are mostly zero pages; f.Add covers the
 		// rest, so only the first and the last (malformed) are committed.
 		"FuzzMemmapV1":    firstLast(v1Seeds(t)),
 		"FuzzMemmapRadix": firstLast(radixSeeds(t))[1:],
-	} {
-		dir := filepath.Join("testdata", "fuzz", target)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for i, s := range seeds {
-			body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", s)
-			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%d", i)), []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
+	}))
+}
+
+// numberedSeeds names each fuzz target's seeds seed-0, seed-1… in the
+// target's corpus directory, for testutil.WriteSeeds.
+func numberedSeeds(targets map[string][][]byte) map[string][]any {
+	seeds := map[string][]any{}
+	for target, data := range targets {
+		for i, s := range data {
+			seeds[fmt.Sprintf("%s/seed-%d", target, i)] = []any{s}
 		}
 	}
+	return seeds
 }

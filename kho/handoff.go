@@ -70,6 +70,9 @@ type Scratch struct {
 	Size uint64 // length in bytes
 }
 
+// Range returns the memory the area covers.
+func (s Scratch) Range() phys.Range { return phys.Range{Start: s.Addr, Size: s.Size} }
+
 // DecodeScratch decodes a kho_scratch[] array. The kernel takes
 // len / 16 entries and ignores a partial one; this decoder refuses it
 // (phys.ErrMalformed at the offset of the partial entry).

@@ -15,8 +15,8 @@ const KhoTestPath = "kho_test"
 
 // kho_test client FDT (docs/abi/generations.md §3.3), from the registry.
 var (
-	khoTestRoot       = mustNode("kho_test", "/")
-	khoTestData       = mustNode("kho_test", "/data")
+	khoTestRoot       = abi.MustNode("kho_test", "/")
+	khoTestData       = abi.MustNode("kho_test", "/data")
 	khoTestMagicValue = abi.MustConstant("kho_test", "KHO_TEST_MAGIC")
 )
 
@@ -37,16 +37,11 @@ type KhoTest struct {
 // a *phys.Error with CheckKhoTest; it stops at the first and then returns
 // a nil KhoTest.
 func DecodeKhoTest(blob []byte) (*KhoTest, error) {
-	t, err := fdt.Parse(blob)
+	t, compat, err := parseClient(blob, KhoTestPath, khoTestRoot.Compatible, CheckKhoTest)
 	if err != nil {
-		return nil, fdtErr(KhoTestPath, err, CheckKhoTest)
+		return nil, err
 	}
-	kt := &KhoTest{Tree: t}
-	root := t.Root()
-	var perr *phys.Error
-	if kt.Compatible, perr = compatibleOf(root, KhoTestPath, khoTestRoot.Compatible, CheckKhoTest); perr != nil {
-		return nil, perr
-	}
+	kt := &KhoTest{Tree: t, Compatible: compat}
 	// Every non-string property of both registry nodes, length-checked.
 	props := map[string][]byte{}
 	for _, spec := range []*abi.Node{khoTestRoot, khoTestData} {
@@ -72,7 +67,7 @@ func DecodeKhoTest(blob []byte) (*KhoTest, error) {
 	}
 	kt.Magic = binary.LittleEndian.Uint32(props["magic"])
 	if uint64(kt.Magic) != khoTestMagicValue {
-		p, _ := root.Property("magic")
+		p, _ := t.Root().Property("magic")
 		return nil, rootErr(phys.ErrMalformed, KhoTestPath+".magic", p.ValueOffset(),
 			"magic 0x%x, want 0x%x", kt.Magic, khoTestMagicValue).With(CheckKhoTest)
 	}

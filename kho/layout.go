@@ -11,20 +11,14 @@ var (
 	propMemoryMap  = mustProp("K1a", "/", abi.PropPhysAddr)
 	propBlobSize   = mustProp("K3", "/<client>", abi.PropSize)
 	rootFDTSize    = int(abi.MustConstant("K1a", "root-fdt-size"))
+	// compatibleFamily starts every KHO root compatible ("kho-v").
+	compatibleFamily = abi.CompatiblePrefix(abi.ComponentKHO)
 )
 
 // mustProp returns the name of the first property of kind k of node path
 // in generation tag's main FDT. A miss is a programming error.
 func mustProp(tag, path string, k abi.PropKind) string {
-	g, ok := abi.Lookup(tag)
-	if !ok {
-		panic("kho: no generation " + tag)
-	}
-	n, ok := g.Node("", path)
-	if !ok {
-		panic("kho: generation " + tag + " has no node " + path)
-	}
-	for _, p := range n.Props {
+	for _, p := range abi.MustNode(tag, path).Props {
 		if p.Kind == k {
 			return p.Name
 		}
@@ -40,16 +34,7 @@ const maxOrder = 63 - abi.PageShift
 // heldBytes returns how many bytes m holds, saturating at 2^64-1. Decoders
 // use it as their read budget: a well-formed map never reads the same byte
 // twice, so it never reads more than the source holds.
-func heldBytes(m phys.Memory) uint64 {
-	var n uint64
-	for _, r := range m.Ranges() {
-		if n+r.Size < n {
-			return ^uint64(0)
-		}
-		n += r.Size
-	}
-	return n
-}
+func heldBytes(m phys.Memory) uint64 { return phys.Total(m.Ranges()) }
 
 // budget charges reads against the bytes a source holds.
 type budget struct {

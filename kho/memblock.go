@@ -14,25 +14,12 @@ const MemblockPath = "memblock"
 
 // memblock client FDT (docs/abi/generations.md §3.1), from the registry.
 var (
-	memblockCompatible = mustNode("memblock", "/").Compatible
-	regionCompatible   = mustNode("memblock", "/<region>").Compatible
+	memblockCompatible = abi.MustNode("memblock", "/").Compatible
+	regionCompatible   = abi.MustNode("memblock", "/<region>").Compatible
 	propRegionStart    = mustProp("memblock", "/<region>", abi.PropPhysAddr)
 	propRegionSize     = mustProp("memblock", "/<region>", abi.PropSize)
 	memblockFDTSize    = abi.PageSize
 )
-
-// mustNode returns node path of generation tag's main FDT.
-func mustNode(tag, path string) *abi.Node {
-	g, ok := abi.Lookup(tag)
-	if !ok {
-		panic("kho: no generation " + tag)
-	}
-	n, ok := g.Node("", path)
-	if !ok {
-		panic("kho: generation " + tag + " has no node " + path)
-	}
-	return n
-}
 
 // Memblock is the decoded FDT of the "memblock" KHO client: the
 // reserve_mem= regions of the previous kernel.
@@ -59,17 +46,13 @@ type MemblockRegion struct {
 // reserve-mem-v1 wraps phys.ErrUnsupported. It stops at the first problem
 // and then returns a nil Memblock.
 func DecodeMemblock(blob []byte) (*Memblock, error) {
-	t, err := fdt.Parse(blob)
+	t, compat, err := parseClient(blob, MemblockPath, memblockCompatible, CheckMemblock)
 	if err != nil {
-		return nil, fdtErr(MemblockPath, err, CheckMemblock)
+		return nil, err
 	}
-	mb := &Memblock{Tree: t}
-	root := t.Root()
+	mb := &Memblock{Tree: t, Compatible: compat}
 	var perr *phys.Error
-	if mb.Compatible, perr = compatibleOf(root, MemblockPath, memblockCompatible, CheckMemblock); perr != nil {
-		return nil, perr
-	}
-	for n := range root.Children() {
+	for n := range t.Root().Children() {
 		path := MemblockPath + "/" + n.Name()
 		r := MemblockRegion{Name: n.Name()}
 		if r.Compatible, perr = compatibleOf(n, path, regionCompatible, CheckMemblock); perr != nil {
@@ -84,6 +67,20 @@ func DecodeMemblock(blob []byte) (*Memblock, error) {
 		mb.Regions = append(mb.Regions, r)
 	}
 	return mb, nil
+}
+
+// parseClient parses a client's FDT blob strictly and checks its root
+// compatible against want; problems carry check c and name path.
+func parseClient(blob []byte, path, want string, c phys.Check) (*fdt.Tree, string, error) {
+	t, err := fdt.Parse(blob)
+	if err != nil {
+		return nil, "", fdtErr(path, err, c)
+	}
+	compat, perr := compatibleOf(t.Root(), path, want, c)
+	if perr != nil {
+		return nil, "", perr
+	}
+	return t, compat, nil
 }
 
 // compatibleOf reads a node's single-string compatible and checks it

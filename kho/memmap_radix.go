@@ -165,7 +165,7 @@ func (w *radixWalk) table(addr uint64, level int, prefix uint64, path string) {
 		key := prefix | uint64(i)<<shift
 		cpath := fmt.Sprintf("%s.table[%d]", path, i)
 		if bits.Len64(key) > int(radixOrder0)+1 {
-			w.probs.add(phys.Errorf(phys.ErrMalformed, cpath, addr, int64(radixTable.Offset+8*i),
+			w.probs.add(phys.Errorf(phys.ErrMalformed, cpath, addr, int64(radixTable.ElemOffset(i)),
 				"index %d at level %d gives keys above the order-0 marker bit %d", i, level, radixOrder0).With(CheckMemmap))
 			continue
 		}

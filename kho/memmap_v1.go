@@ -34,13 +34,27 @@ var (
 	k1bPreserveBits = abi.MustConstant("K1b", "PRESERVE_BITS")
 )
 
-// v1Variant returns the bitmap size in bytes and PRESERVE_BITS of the K1
-// generation tag.
+// v1Variant returns the bitmap size in bytes and PRESERVE_BITS of KHO
+// generation tag, when its registry entry has the chunk list's bitmap
+// struct (K1a, K1b).
 func v1Variant(tag string) (size int, preserveBits uint64, err error) {
-	if tag != "K1a" && tag != "K1b" {
-		return 0, 0, fmt.Errorf("kho: %q is not a kho-v1 generation (K1a or K1b): %w", tag, phys.ErrUnsupported)
+	if g, ok := abi.Lookup(tag); ok && g.Component == abi.ComponentKHO {
+		s, hasBitmap := g.Struct("kho_mem_phys_bits")
+		c, hasBits := g.Constant("PRESERVE_BITS")
+		if hasBitmap && hasBits {
+			return s.Size, c.Value, nil
+		}
 	}
-	return abi.MustStruct(tag, "kho_mem_phys_bits").Size, abi.MustConstant(tag, "PRESERVE_BITS"), nil
+	return 0, 0, fmt.Errorf("kho: %q is not a kho-v1 generation (K1a or K1b): %w", tag, phys.ErrUnsupported)
+}
+
+// V1BitmapSize returns the size in bytes of the preservation bitmaps of
+// KHO generation tag when its preserved-memory map is kho-v1's chunk list
+// (512 for K1a, 4096 for K1b); ok is false for a generation with another
+// map.
+func V1BitmapSize(tag string) (size int, ok bool) {
+	size, _, err := v1Variant(tag)
+	return size, err == nil
 }
 
 // MemmapV1 is a decoded kho-v1 preserved-memory map: a linked list of

@@ -1,7 +1,6 @@
 package kho
 
 import (
-	"cmp"
 	"iter"
 	"slices"
 	"sort"
@@ -72,9 +71,7 @@ func NewPreserved(seq iter.Seq[phys.Block]) *Preserved {
 		}
 		runs = append(runs, run{addr: b.Addr, n: 1, order: uint32(b.Order)})
 	}
-	slices.SortFunc(runs, func(x, y run) int {
-		return cmp.Or(cmp.Compare(x.addr, y.addr), cmp.Compare(x.order, y.order))
-	})
+	slices.SortFunc(runs, func(x, y run) int { return phys.CompareBlocks(x.block(0), y.block(0)) })
 	if !ordered(runs) {
 		runs = normalize(runs)
 	}
@@ -132,9 +129,7 @@ func normalize(runs []run) []run {
 			blocks = append(blocks, runs[i].block(k))
 		}
 	}
-	slices.SortFunc(blocks, func(x, y phys.Block) int {
-		return cmp.Or(cmp.Compare(x.Addr, y.Addr), cmp.Compare(x.Order, y.Order))
-	})
+	slices.SortFunc(blocks, phys.CompareBlocks)
 	blocks = slices.Compact(blocks)
 	out := runs[:0]
 	for _, b := range blocks {

@@ -2,29 +2,17 @@ package kho
 
 import (
 	"errors"
-	"runtime"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
-// allocBound is what a decoder may allocate for an input of n bytes:
-// a small multiple of the input, whatever the input claims.
-func allocBound(n int) uint64 { return 16*uint64(n) + 1<<20 }
-
-// allocated returns the bytes f allocates on the heap.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
+// checkBound fails the test when got, what a decoder allocated for an
+// input of input bytes, is above testutil.AllocBound.
 func checkBound(t *testing.T, what string, input int, got uint64) {
 	t.Helper()
-	if limit := allocBound(input); got > limit {
+	if limit := testutil.AllocBound(input); got > limit {
 		t.Errorf("%s: allocated %d bytes for a %d-byte input, more than %d", what, got, input, limit)
 	} else {
 		t.Logf("%s: %d bytes allocated for a %d-byte input", what, got, input)
@@ -65,7 +53,7 @@ func TestBoundsVmalloc(t *testing.T) {
 	v := Vmalloc{First: advBase, TotalPages: 1<<32 - 1}
 	var area *VmallocArea
 	var err error
-	checkBound(t, "ReadVmalloc, total_pages 2^32-1", pages*4096, allocated(func() { area, err = ReadVmalloc(img, v, "adv") }))
+	checkBound(t, "ReadVmalloc, total_pages 2^32-1", pages*4096, testutil.Allocated(func() { area, err = ReadVmalloc(img, v, "adv") }))
 	if err != nil || len(area.Blocks) != pages*vmallocChunkPhys.Count {
 		t.Fatalf("%v blocks, %v", len(area.Blocks), err)
 	}
@@ -101,7 +89,7 @@ func TestBoundsBlockChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	var blocks []Block
-	checkBound(t, "ReadBlocks, 256 full blocks", 256*4096, allocated(func() { blocks, err = ReadBlocks(img, head, 8, "adv") }))
+	checkBound(t, "ReadBlocks, 256 full blocks", 256*4096, testutil.Allocated(func() { blocks, err = ReadBlocks(img, head, 8, "adv") }))
 	if err != nil || len(blocks) != 256 {
 		t.Fatalf("%d blocks, %v", len(blocks), err)
 	}
@@ -131,19 +119,19 @@ func scatteredRadix(t testing.TB, n int) (*phys.Image, uint64) {
 // map of scattered blocks costs a small multiple of its bytes. The
 // Preserved index built over it costs one 24-byte run per block that
 // does not follow the previous one: up to 192 bytes per bitmap byte. That
-// is linear in the input but not within allocBound; the test pins it.
+// is linear in the input but not within testutil.AllocBound; the test pins it.
 func TestBoundsMemmap(t *testing.T) {
 	const n = 1 << 17
 	img, root := scatteredRadix(t, n)
 	held := int(heldBytes(img))
 	var mm *MemmapRadix
 	var err error
-	checkBound(t, "DecodeMemmapRadix, scattered", held, allocated(func() { mm, err = DecodeMemmapRadix(img, root) }))
+	checkBound(t, "DecodeMemmapRadix, scattered", held, testutil.Allocated(func() { mm, err = DecodeMemmapRadix(img, root) }))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var p *Preserved
-	got := allocated(func() { p = NewPreserved(mm.Blocks()) })
+	got := testutil.Allocated(func() { p = NewPreserved(mm.Blocks()) })
 	if p.Len() != n || p.Runs() != n {
 		t.Fatalf("%d blocks in %d runs", p.Len(), p.Runs())
 	}

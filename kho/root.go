@@ -176,10 +176,8 @@ func (r *Root) Subtree(name string) (*Subtree, bool) {
 func (r *Root) Generations() []string {
 	var tags []string
 	for _, c := range []string{r.Compatible, r.Base} {
-		for _, g := range abi.ByCompatible(c) {
-			if g.Component == abi.ComponentKHO {
-				tags = append(tags, g.Tag)
-			}
+		for _, g := range abi.ByCompatibleIn(abi.ComponentKHO, c) {
+			tags = append(tags, g.Tag)
 		}
 		if len(tags) > 0 {
 			break
@@ -188,14 +186,16 @@ func (r *Root) Generations() []string {
 	return tags
 }
 
+// FamilyCompatible reports whether a root compatible entry is of the KHO
+// core's family ("kho-v…"), whether or not a registry generation writes it:
+// the entry a kernel matches against its own.
+func FamilyCompatible(c string) bool { return strings.HasPrefix(c, compatibleFamily) }
+
 // clientProps returns, for a compatible base, the name of the client
 // pointer property and of the size property, and whether the size is
 // mandatory. ok is false for an unknown base.
 func clientProps(base string) (ptr, size string, sized bool) {
-	for _, g := range abi.ByCompatible(base) {
-		if g.Component != abi.ComponentKHO {
-			continue
-		}
+	for _, g := range abi.ByCompatibleIn(abi.ComponentKHO, base) {
 		n, ok := g.Node("", "/<client>")
 		if !ok {
 			continue
@@ -222,12 +222,7 @@ func rootErr(kind error, path string, off int, format string, args ...any) *phys
 // fdtErr turns a parse error of a blob into a *phys.Error at path that
 // failed check c.
 func fdtErr(path string, err error, c phys.Check) *phys.Error {
-	off := -1
-	var fe *fdt.Error
-	if errors.As(err, &fe) {
-		off = fe.Offset
-	}
-	return rootErr(phys.ErrMalformed, path, off, "%v", err).With(c)
+	return phys.FDTError(err, path, phys.NoAddr).With(c)
 }
 
 // u64Prop reads an 8-byte little-endian property value, naming path, the
@@ -282,7 +277,7 @@ func DecodeRoot(blob []byte) (*Root, error) {
 	}
 	r := &Root{Tree: t, Layout: LayoutSequential}
 	r.decode(t.Root(), probs)
-	if t.Header.OffMemRsvmap != 0x30 && len(r.Subtrees) > 0 {
+	if t.Header.OffMemRsvmap != fdt.SeqReserveOffset && len(r.Subtrees) > 0 {
 		r.Layout = LayoutPacked
 		slices.Reverse(r.Subtrees)
 	}
@@ -311,7 +306,7 @@ func (r *Root) decode(root fdt.Node, probs *problems) {
 	r.Compatibles = list
 	r.setCompatible(list[0])
 	for _, c := range list {
-		if strings.HasPrefix(c, "kho-v") {
+		if FamilyCompatible(c) {
 			r.setCompatible(c)
 			break
 		}

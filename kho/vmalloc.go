@@ -123,7 +123,7 @@ func ReadVmalloc(m phys.Memory, v Vmalloc, path string) (*VmallocArea, error) {
 			}
 			if len(area.Blocks) == maxBlocks {
 				return area, phys.Errorf(phys.ErrLimit, fmt.Sprintf("%s.phys[%d]", cpath, i), addr,
-					int64(vmallocChunkPhys.Offset+8*i), "more blocks than total_pages %d allows at order %d", v.TotalPages, v.Order).With(CheckVmalloc)
+					int64(vmallocChunkPhys.ElemOffset(i)), "more blocks than total_pages %d allows at order %d", v.TotalPages, v.Order).With(CheckVmalloc)
 			}
 			c.Blocks = append(c.Blocks, pa)
 			area.Blocks = append(area.Blocks, pa)

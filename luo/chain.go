@@ -62,7 +62,7 @@ func eachEntry(blocks []kho.Block, entrySize int, f func(i int, b []byte, addr u
 	i := 0
 	for _, b := range blocks {
 		for j := 0; j < int(b.Count); j++ {
-			f(i, b.Entry(j, entrySize), b.Addr+uint64(blockHeaderSize+j*entrySize))
+			f(i, b.Entry(j, entrySize), b.EntryAddr(j, entrySize))
 			i++
 		}
 	}

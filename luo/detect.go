@@ -1,11 +1,11 @@
 package luo
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
 	"github.com/luoinspect/luoinspect/abi"
+	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -91,10 +91,10 @@ func detect(blob []byte, m phys.Memory, kho string) (abi.Detection, error) {
 	dt := &detector{m: m, kho: kho}
 	var err error
 	switch {
-	case bytes.HasPrefix(blob, fdtMagic):
+	case fdt.HasMagic(blob):
 		dt.evidence("blob starts with the FDT magic d0 0d fe ed")
 		err = dt.fdt(blob)
-	case bytes.HasPrefix(blob, []byte("luo-v")):
+	case IsRawSer(blob):
 		err = dt.rawSer(blob)
 	default:
 		err = dt.feat(blob)

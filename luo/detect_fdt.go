@@ -27,7 +27,7 @@ func (dt *detector) fdt(blob []byte) error {
 	}
 	switch {
 	case slices.Contains(list, "luo-v2"):
-		dt.evidence("root compatible \"luo-v2\": L-luo-v2, luo-abi-header points to a 24-byte struct luo_ser")
+		dt.evidence("root compatible \"luo-v2\": L-luo-v2, luo-abi-header points to a %d-byte struct luo_ser", layouts[TagLuoV2].ser.Size)
 		dt.decide(TagLuoV2, abi.Certain)
 		if _, ok := r.Property("luo-abi-header"); !ok {
 			dt.conflict("the luo-abi-header property that L-luo-v2 writes is missing")
@@ -75,7 +75,9 @@ func (dt *detector) sessionNode(r, sn fdt.Node) error {
 	note, hasFLB := flbNote(r)
 	switch compat {
 	case "luo-session-v2":
-		dt.evidence("luo-session compatible \"luo-session-v2\": 8-byte header {count}, 80-byte sessions (name[64] + file set)")
+		l := layouts[Tag619]
+		dt.evidence("luo-session compatible \"luo-session-v2\": %d-byte header {count}, %d-byte sessions (name[%d] + file set)",
+			l.sessHdr.Size, l.sess.Size, l.sessName.Count)
 		if hasFLB {
 			dt.evidence("%s: L-FLB", note)
 			dt.decide(TagFLB, abi.High)
@@ -93,7 +95,9 @@ func (dt *detector) sessionNode(r, sn fdt.Node) error {
 	_, header := sn.Property("luo-session-header")
 	switch {
 	case head:
-		dt.evidence("property luo-session-head: L-v5 (16-byte {pgcnt, count} header, 80-byte sessions with name[56]); %s", note)
+		l := layouts[TagV5]
+		dt.evidence("property luo-session-head: L-v5 (%d-byte {pgcnt, count} header, %d-byte sessions with name[%d]); %s",
+			l.sessHdr.Size, l.sess.Size, l.sessName.Count, note)
 		dt.decide(TagV5, abi.High)
 		if !hasFLB {
 			dt.missing("luo-flb", TagV5)

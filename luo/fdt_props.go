@@ -1,7 +1,6 @@
 package luo
 
 import (
-	"bytes"
 	"errors"
 
 	"github.com/luoinspect/luoinspect/abi"
@@ -31,14 +30,11 @@ func parseFDT(b []byte, path string, addr uint64, allowNamedRoot bool) (*fdt.Tre
 			return lt, nil
 		}
 	}
-	off := int64(-1)
-	if errors.As(err, &fe) && fe.Offset >= 0 {
-		off = int64(fe.Offset)
-		if addr != phys.NoAddr {
-			addr += uint64(fe.Offset)
-		}
+	pe := phys.FDTError(err, path, addr).With(CheckStructure)
+	if pe.Offset >= 0 && addr != phys.NoAddr {
+		pe.Addr += uint64(pe.Offset) // the offending byte itself
 	}
-	return nil, phys.Errorf(phys.ErrMalformed, path, addr, off, "%v", err).With(CheckStructure)
+	return nil, pe
 }
 
 // readFDT reads an FDT that a physical address points to: its header
@@ -49,10 +45,11 @@ func (d *decoder) readFDT(pa uint64, path string, allowNamedRoot bool, c phys.Ch
 	if err != nil {
 		return nil, err
 	}
-	if !bytes.HasPrefix(h, fdtMagic) {
+	total, ok := fdt.TotalSize(h)
+	if !ok {
 		return nil, phys.Errorf(phys.ErrMalformed, path, pa, 0, "no FDT magic (% x)", h[:4]).With(c)
 	}
-	size := uint64(h[4])<<24 | uint64(h[5])<<16 | uint64(h[6])<<8 | uint64(h[7])
+	size := uint64(total)
 	if size < fdt.HeaderSize {
 		return nil, phys.Errorf(phys.ErrMalformed, path, pa, 4, "totalsize %d is smaller than the header", size).With(c)
 	}
@@ -69,8 +66,6 @@ func (d *decoder) readFDT(pa uint64, path string, allowNamedRoot bool, c phys.Ch
 	}
 	return t, nil
 }
-
-var fdtMagic = []byte{0xd0, 0x0d, 0xfe, 0xed}
 
 // fdtNodePath turns an FDT node path into a decode path ("LUO/luo-session").
 func fdtNodePath(prefix string, n fdt.Node) string {

@@ -3,11 +3,8 @@ package luo
 import (
 	"fmt"
 
-	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/phys"
 )
-
-var blockHeaderSize = abi.MustStruct("K4", "kho_block_header_ser").Size
 
 func blockPath(path string, i int) string { return fmt.Sprintf("%s.block[%d]", path, i) }
 

@@ -3,14 +3,12 @@ package luo
 import (
 	"encoding/binary"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
-	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/luoinspect/luoinspect/abi"
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -168,47 +166,15 @@ func FuzzDetect(f *testing.F) {
 }
 
 // TestWriteFuzzSeeds regenerates testdata/fuzz/<Target>/ when
-// LUO_WRITE_SEEDS=1; otherwise it checks the committed seeds exist.
+// LUO_WRITE_SEEDS=1; otherwise it checks the committed seeds hold the
+// current values.
 func TestWriteFuzzSeeds(t *testing.T) {
 	_, blobs := fuzzWorld()
-	write := os.Getenv("LUO_WRITE_SEEDS") == "1"
+	seeds := map[string][]any{}
 	for i, tag := range Generations() {
-		seeds := map[string]string{
-			filepath.Join("FuzzDecode", "detect-"+tag):   seedFile(blobs[tag], nil, uint8(0)),
-			filepath.Join("FuzzDecode", "explicit-"+tag): seedFile(blobs[tag], nil, uint8(i+1)),
-			filepath.Join("FuzzDetect", tag):             seedFile(blobs[tag], nil),
-		}
-		for name, body := range seeds {
-			p := filepath.Join("testdata", "fuzz", name)
-			if write {
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			got, err := os.ReadFile(p)
-			if err != nil || string(got) != body {
-				t.Errorf("seed %s is missing or stale; run LUO_WRITE_SEEDS=1 go test ./luo -run TestWriteFuzzSeeds", p)
-			}
-		}
+		seeds["FuzzDecode/detect-"+tag] = []any{blobs[tag], []byte(nil), uint8(0)}
+		seeds["FuzzDecode/explicit-"+tag] = []any{blobs[tag], []byte(nil), uint8(i + 1)}
+		seeds["FuzzDetect/"+tag] = []any{blobs[tag], []byte(nil)}
 	}
-}
-
-// seedFile formats a corpus entry in the "go test fuzz v1" format.
-func seedFile(args ...any) string {
-	s := "go test fuzz v1\n"
-	for _, a := range args {
-		switch v := a.(type) {
-		case []byte:
-			s += "[]byte(" + strconv.Quote(string(v)) + ")\n"
-		case nil:
-			s += "[]byte(\"\")\n"
-		case uint8:
-			s += "uint8(" + strconv.Itoa(int(v)) + ")\n"
-		}
-	}
-	return s
+	testutil.WriteSeeds(t, "LUO_WRITE_SEEDS", testutil.SeedsCurrent, seeds)
 }

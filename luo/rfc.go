@@ -92,6 +92,21 @@ func (d *decoder) rfc() {
 	d.rfcFiles(n, root+"/"+filesNode, d.blobAddr)
 }
 
+// subFDT claims and reads the FDT (with a named root) at pa, another FDT
+// that a /subsystems property points to. Its problems are reported, with
+// check c; ok is false when the FDT cannot be used.
+func (d *decoder) subFDT(pa uint64, path string, c phys.Check) (*fdt.Tree, bool) {
+	if !d.claim(pa, path) {
+		return nil, false
+	}
+	t, err := d.readFDT(pa, path, true, c)
+	if err != nil {
+		d.add(err)
+		return nil, false
+	}
+	return t, true
+}
+
 // rfcFilesFDT decodes the file-descriptors FDT at pa (patch v2/v3).
 func (d *decoder) rfcFilesFDT(pa uint64) {
 	path := root + "/" + filesNode
@@ -99,12 +114,8 @@ func (d *decoder) rfcFilesFDT(pa uint64) {
 		d.report(phys.Errorf(phys.ErrMalformed, root+"/subsystems."+filesNode, 0, -1, "files FDT address is 0"), CheckStructure)
 		return
 	}
-	if !d.claim(pa, path) {
-		return
-	}
-	ft, err := d.readFDT(pa, path, true, CheckStructure)
-	if err != nil {
-		d.add(err)
+	ft, ok := d.subFDT(pa, path, CheckStructure)
+	if !ok {
 		return
 	}
 	d.st.Layout.FilesFDT = pa
@@ -267,12 +278,8 @@ func (d *decoder) v4() {
 		d.report(phys.Errorf(phys.ErrMalformed, path, 0, -1, "subsystem %q holds address 0", subs[si].Name), CheckSessionNode)
 		return
 	}
-	if !d.claim(sessPA, path) {
-		return
-	}
-	st, err := d.readFDT(sessPA, path, true, CheckSessionNode)
-	if err != nil {
-		d.add(err)
+	st, ok := d.subFDT(sessPA, path, CheckSessionNode)
+	if !ok {
 		return
 	}
 	d.st.Layout.SessionFDT = sessPA

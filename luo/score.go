@@ -15,6 +15,11 @@ type candidate struct {
 	note  string
 }
 
+// entriesDesc describes the session entries of l for the evidence.
+func entriesDesc(l *layout) string {
+	return fmt.Sprintf("%d-byte entries (name[%d])", l.sess.Size, l.sessName.Count)
+}
+
 // scoreV6 returns the best candidate, every candidate scored, and notes
 // for the evidence. It decides between the three layouts that share luo-session-v1 and
 // luo-session-header, by reading the session block at hdr:
@@ -39,12 +44,13 @@ type candidate struct {
 // bytes, 80 and 88 can tie; ties go to 88 (the fully applied series) and
 // the evidence says the decision is low-confidence.
 func scoreV6(m phys.Memory, hdr uint64, hasFLB, onlyV6 bool) (candidate, []candidate, []string) {
+	v6, pre := layouts[TagV6], layouts[Tag619Pre]
 	cands := []candidate{
-		{l: layouts[TagV6], desc: "L-v6, 88-byte entries (name[64])"},
-		{l: v6With80, desc: "L-v6 at patch 04/20, 80-byte entries (name[56])"},
+		{l: v6, desc: "L-v6, " + entriesDesc(v6)},
+		{l: v6With80, desc: "L-v6 at patch 04/20, " + entriesDesc(v6With80)},
 	}
 	if !onlyV6 {
-		cands = append(cands, candidate{l: layouts[Tag619Pre], desc: "L-6.19-pre, 8-byte header and 64-byte name-only entries"})
+		cands = append(cands, candidate{l: pre, desc: fmt.Sprintf("L-6.19-pre, %d-byte header and %d-byte name-only entries", pre.sessHdr.Size, pre.sess.Size)})
 	}
 	var notes []string
 	best := -1
@@ -64,7 +70,7 @@ func scoreV6(m phys.Memory, hdr uint64, hasFLB, onlyV6 bool) (candidate, []candi
 		}
 	}
 	if best < 0 {
-		notes = append(notes, "no candidate layout fits the session block; assuming L-v6 with 88-byte entries (low confidence)")
+		notes = append(notes, fmt.Sprintf("no candidate layout fits the session block; assuming L-v6 with %d-byte entries (low confidence)", v6.sess.Size))
 		return cands[0], cands, notes
 	}
 	conf := "high"

@@ -6,12 +6,17 @@ import (
 	"slices"
 
 	"github.com/luoinspect/luoinspect/abi"
+	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
 // maxCompatLen bounds the search for the NUL of a raw luo_ser compatible;
 // the longest known string ("luo-v4-kho-block-v1") has 19 characters.
 const maxCompatLen = 64
+
+// IsRawSer reports whether blob starts like a string-identified struct
+// luo_ser (L-luo-v3 to L-RFC-compat): with ASCII "luo-v".
+func IsRawSer(blob []byte) bool { return bytes.HasPrefix(blob, []byte("luo-v")) }
 
 // rawCompat returns the NUL-terminated string at the start of a raw
 // luo_ser and the size of its field, ALIGN(len + 1, 8)
@@ -112,7 +117,7 @@ func checkFeatures(b []byte, path string, addr func(int) uint64) (Features, []*p
 func (d *decoder) feat() {
 	l := d.l
 	fpath := root + ".features"
-	if bytes.HasPrefix(d.blob, fdtMagic) || bytes.HasPrefix(d.blob, []byte("luo-v")) {
+	if fdt.HasMagic(d.blob) || IsRawSer(d.blob) {
 		d.report(phys.Errorf(phys.ErrUnsupported, root, d.blobPA(0), 0,
 			"blob is an FDT or a string luo_ser, not L-feat"), CheckCompatible)
 	}

@@ -1,6 +1,7 @@
 package memfd
 
 import (
+	"cmp"
 	"errors"
 	"slices"
 
@@ -127,20 +128,7 @@ func (f *File) checkDuplicates(t *Table, fs *findings, name string, c phys.Check
 			pairs = append(pairs, kp{k, it.Pos() - 1})
 		}
 	}
-	slices.SortFunc(pairs, func(a, b kp) int {
-		switch {
-		case a.k != b.k:
-			if a.k < b.k {
-				return -1
-			}
-			return 1
-		case a.pos < b.pos:
-			return -1
-		case a.pos > b.pos:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(pairs, func(a, b kp) int { return cmp.Or(cmp.Compare(a.k, b.k), cmp.Compare(a.pos, b.pos)) })
 	first := 0 // start of the run of equal keys
 	for i := 1; i < len(pairs); i++ {
 		if pairs[i].k != pairs[first].k {

@@ -2,7 +2,6 @@ package memfd
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"github.com/luoinspect/luoinspect/abi"
@@ -16,16 +15,19 @@ import (
 const maxM0FDT = pageSize << maxPageOrder
 
 // Decode reads the memfd descriptor at addr (a LUO file entry's data) and
-// picks its generation from the handler string the entry carries:
+// picks its generation from the handler string the entry carries, among
+// the registry's memfd generations that write it (abi.ByCompatibleIn):
 //
-//   - "memfd-v1": M0 when addr holds FDT magic, M1 otherwise;
-//   - "memfd-v2": M2b, or M2a when told so by [DecodeAs]; the seal word at
-//     offset 16 decides what can be said (see File.Reason): non-zero bits
-//     32..63 are only meaningful in M2b (flags), while with bits 32..63
-//     clear both layouts read the bytes the same way and M2a is listed in
-//     File.Alternatives;
-//   - "memfd-v2;vmalloc-v1": M3;
-//   - "memfd" (an L-feat handler name): M4.
+//   - one generation: that one ("memfd-v2;vmalloc-v1" is M3; "memfd", an
+//     L-feat handler name, is M4);
+//   - a per-memfd FDT generation and a struct one ("memfd-v1"): M0 when
+//     addr holds FDT magic, M1 otherwise;
+//   - several struct generations ("memfd-v2"): the newest, M2b, or M2a
+//     when told so by [DecodeAs]; the seal word at offset 16 decides what
+//     can be said (see File.Reason): non-zero bits 32..63 are only
+//     meaningful in M2b (flags), while with bits 32..63 clear both
+//     layouts read the bytes the same way and M2a is listed in
+//     File.Alternatives.
 //
 // Any other string fails with phys.ErrUnsupported. Decode reads only the
 // descriptor (and for M0 the FDT); the folio records are read by Iter,
@@ -36,35 +38,38 @@ func Decode(m phys.Memory, addr uint64, compatible string, path string) (*File, 
 	if addr == 0 {
 		return nil, errDataZero(path)
 	}
-	var gen string
-	switch compatible {
-	case "memfd-v1":
+	// The registry lists the generations oldest first: the last struct
+	// generation is the newest.
+	var fdtGen, serGen string
+	for _, g := range abi.ByCompatibleIn(abi.ComponentMemfd, compatible) {
+		if g.Root == "" {
+			fdtGen = g.Tag
+		} else {
+			serGen = g.Tag
+		}
+	}
+	gen, reason := serGen, ""
+	switch {
+	case fdtGen == "" && serGen == "":
+		return nil, phys.Errorf(phys.ErrUnsupported, path, addr, -1, "unknown memfd handler %q", compatible).With(CheckHandler)
+	case serGen == "":
+		gen = fdtGen
+	case fdtGen != "":
 		magic, err := readAt(m, addr, 4, path)
 		if err != nil {
 			return nil, err
 		}
-		gen = M1
-		if binary.BigEndian.Uint32(magic) == fdt.Magic {
-			gen = M0
+		if fdt.HasMagic(magic) {
+			gen, reason = fdtGen, fmt.Sprintf("%s and the data starts with FDT magic d0 0d fe ed: %s (per-memfd FDT)", compatible, fdtGen)
+		} else if l, ok := serLayouts[serGen]; ok {
+			reason = fmt.Sprintf("%s and the data does not start with FDT magic: %s (%d-byte struct)", compatible, serGen, l.s.Size)
 		}
-	case "memfd-v2":
-		gen = M2b
-	case "memfd-v2;vmalloc-v1":
-		gen = M3
-	case "memfd":
-		gen = M4
-	default:
-		return nil, phys.Errorf(phys.ErrUnsupported, path, addr, -1, "unknown memfd handler %q", compatible).With(CheckHandler)
 	}
 	f, err := DecodeAs(m, addr, gen, path)
 	if f != nil {
 		f.Compatible = compatible
-		if compatible == "memfd-v1" {
-			if gen == M0 {
-				f.Reason = "memfd-v1 and the data starts with FDT magic d0 0d fe ed: M0 (per-memfd FDT)"
-			} else {
-				f.Reason = "memfd-v1 and the data does not start with FDT magic: M1 (40-byte struct)"
-			}
+		if reason != "" {
+			f.Reason = reason
 		}
 	}
 	return f, err
@@ -124,7 +129,7 @@ func DecodeAs(m phys.Memory, addr uint64, gen string, path string) (*File, error
 	case M3:
 		f.Reason = "memfd-v2;vmalloc-v1: M3 (the M2b layout under the granular string)"
 	case M4:
-		f.Reason = "handler name memfd: M4 (176-byte struct behind a feature header)"
+		f.Reason = fmt.Sprintf("handler name %s: %s (%d-byte struct behind a feature header)", f.Compatible, gen, l.s.Size)
 	}
 	return f, nil
 }
@@ -155,7 +160,11 @@ func decodeM0(m phys.Memory, f *File) error {
 	if err != nil {
 		return err
 	}
-	total := binary.BigEndian.Uint32(hdr[4:])
+	h, err := fdt.ParseHeader(hdr)
+	if err != nil {
+		return m0Err(f, err)
+	}
+	total := h.TotalSize
 	if total > maxM0FDT {
 		return phys.Errorf(phys.ErrLimit, f.Path, f.Addr, 4,
 			"FDT totalsize %d is larger than the %d-byte MAX_PAGE_ORDER folio the kernel allocates", total, maxM0FDT).With(CheckStructure)
@@ -166,12 +175,7 @@ func decodeM0(m phys.Memory, f *File) error {
 	}
 	t, err := fdt.Parse(blob)
 	if err != nil {
-		off := int64(-1)
-		var fe *fdt.Error
-		if errors.As(err, &fe) && fe.Offset >= 0 {
-			off = int64(fe.Offset)
-		}
-		return phys.Errorf(phys.ErrMalformed, f.Path, f.Addr, off, "per-memfd FDT: %v", err).With(CheckStructure)
+		return m0Err(f, err)
 	}
 	root := t.Root()
 	if !root.Valid() {
@@ -204,6 +208,13 @@ func decodeM0(m phys.Memory, f *File) error {
 	}
 	f.FDT = info
 	return nil
+}
+
+// m0Err is the problem of a per-memfd FDT that does not parse.
+func m0Err(f *File, err error) error {
+	pe := phys.FDTError(err, f.Path, f.Addr).With(CheckStructure)
+	pe.Msg = "per-memfd FDT: " + pe.Msg
+	return pe
 }
 
 func propErr(f *File, p *fdt.Property, name, want string) error {

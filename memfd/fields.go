@@ -6,6 +6,20 @@ import (
 	"github.com/luoinspect/luoinspect/abi"
 )
 
+// DescriptorSize returns the length of f's descriptor in bytes: the
+// FDT's totalsize for M0, the size of the generation's struct
+// memfd_luo_ser for M1 to M4, and 0 for a generation this package does
+// not know.
+func (f *File) DescriptorSize() uint64 {
+	if f.FDT != nil {
+		return uint64(f.FDT.TotalSize)
+	}
+	if l, ok := serLayouts[f.Generation]; ok {
+		return uint64(l.s.Size)
+	}
+	return 0
+}
+
 // HasField reports whether f's generation has the descriptor member name,
 // so that a renderer can leave out fields a generation does not have (M1
 // has no seals and no flags, though File.Seals and File.Flags read 0).

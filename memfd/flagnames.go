@@ -35,10 +35,7 @@ func folioFlagPrefix(gen string) string {
 var folioFlags = func() map[string][]FolioFlag {
 	out := map[string][]FolioFlag{}
 	for _, gen := range Tags {
-		g, ok := abi.Lookup(gen)
-		if !ok {
-			panic("memfd: no generation " + gen)
-		}
+		g := abi.MustLookup(gen)
 		prefix, mask := folioFlagPrefix(gen), folioLayoutOf(gen).flagsMask
 		for _, c := range g.Constants {
 			suffix, ok := strings.CutPrefix(c.Name, prefix)

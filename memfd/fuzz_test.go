@@ -2,12 +2,10 @@ package memfd
 
 import (
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -92,29 +90,13 @@ func fuzzSeeds(t testing.TB) []seed {
 
 // TestFuzzSeedFiles keeps testdata/fuzz/FuzzDecode in step with the
 // encoder: MEMFD_WRITE_SEEDS=1 rewrites the files, otherwise each must
-// exist with the current bytes.
+// exist with the current values.
 func TestFuzzSeedFiles(t *testing.T) {
-	dir := filepath.Join("testdata", "fuzz", "FuzzDecode")
-	write := os.Getenv("MEMFD_WRITE_SEEDS") == "1"
-	if write {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	seeds := map[string][]any{}
 	for _, s := range fuzzSeeds(t) {
-		text := fmt.Sprintf("go test fuzz v1\nbyte(%q)\n[]byte(%q)\n", s.sel, s.data)
-		path := filepath.Join(dir, s.name)
-		if write {
-			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, err := os.ReadFile(path)
-		if err != nil || string(got) != text {
-			t.Errorf("seed %s is missing or stale (MEMFD_WRITE_SEEDS=1 go test ./memfd -run FuzzSeedFiles): %v", s.name, err)
-		}
+		seeds["FuzzDecode/"+s.name] = []any{s.sel, s.data}
 	}
+	testutil.WriteSeeds(t, "MEMFD_WRITE_SEEDS", testutil.SeedsCurrent, seeds)
 }
 
 func FuzzDecode(f *testing.F) {

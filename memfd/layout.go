@@ -2,6 +2,7 @@ package memfd
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/luoinspect/luoinspect/abi"
 )
@@ -121,32 +122,12 @@ var serLayouts = map[string]*serLayout{
 
 // M0 FDT property names and sizes.
 var (
-	m0Node        = mustNode(M0)
-	m0PropPos     = mustProp(m0Node, "pos")
-	m0PropSize    = mustProp(m0Node, "size")
-	m0PropFolios  = mustProp(m0Node, "folios")
-	m0PropNrFolio = mustProp(m0Node, "nr_folios")
+	m0Node        = abi.MustNode(M0, "/")
+	m0PropPos     = m0Node.MustProp("pos")
+	m0PropSize    = m0Node.MustProp("size")
+	m0PropFolios  = m0Node.MustProp("folios")
+	m0PropNrFolio = m0Node.MustProp("nr_folios")
 )
-
-func mustNode(tag string) *abi.Node {
-	g, ok := abi.Lookup(tag)
-	if !ok {
-		panic("memfd: no generation " + tag)
-	}
-	n, ok := g.Node("", "/")
-	if !ok {
-		panic("memfd: generation " + tag + " has no root node")
-	}
-	return n
-}
-
-func mustProp(n *abi.Node, name string) *abi.Prop {
-	p, ok := n.Prop(name)
-	if !ok {
-		panic("memfd: no property " + name)
-	}
-	return p
-}
 
 // Constants from the registry.
 var (
@@ -175,6 +156,15 @@ const pageSize = abi.PageSize
 
 // pageShift is log2(pageSize).
 const pageShift = abi.PageShift
+
+// handlerFamily is what every memfd handler string starts with ("memfd").
+var handlerFamily = abi.CompatiblePrefix(abi.ComponentMemfd)
+
+// Handles reports whether a LUO file's handler string (its compatible or
+// handler name) is the memfd handler's: one the registry lists for a memfd
+// generation, or one of their family it does not know (a later
+// "memfd-v9"), which Decode refuses as unknown.
+func Handles(handler string) bool { return strings.HasPrefix(handler, handlerFamily) }
 
 // Compatible returns the handler string a generation is registered under
 // in a LUO file entry: the compatible ("memfd-v1", "memfd-v2",

@@ -2,12 +2,12 @@ package memfd
 
 import (
 	"encoding/binary"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/luoinspect/luoinspect/fdt"
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -137,36 +137,34 @@ func TestMalformed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := encodeState(t, 0x100000, &File{Size: 1 << 30}, synthFolios(tc.n), tc.gen)
 			m := tc.mutate(t, s)
-			var before runtime.MemStats
-			runtime.ReadMemStats(&before)
-			c, _ := Compatible(tc.gen)
-			f, err := Decode(m, s.addr, c, testPath)
-			if err == nil {
-				_, err = f.Table(m)
-				// The same error through every entry point.
-				var seqErr error
-				for _, e := range f.FolioSeq(m) {
-					seqErr = e
+			d := testutil.Allocated(func() {
+				c, _ := Compatible(tc.gen)
+				f, err := Decode(m, s.addr, c, testPath)
+				if err == nil {
+					_, err = f.Table(m)
+					// The same error through every entry point.
+					var seqErr error
+					for _, e := range f.FolioSeq(m) {
+						seqErr = e
+					}
+					it := f.Iter(m)
+					if it.Next() {
+						t.Fatal("iterator yielded a record")
+					}
+					if seqErr == nil || it.Err() == nil || seqErr.Error() != err.Error() {
+						t.Fatalf("Table %v, FolioSeq %v, Iter %v", err, seqErr, it.Err())
+					}
+					if _, e := f.FolioAt(m, 0); e == nil {
+						t.Fatal("FolioAt succeeded")
+					}
+					found := f.Check(m)
+					if !slices.ContainsFunc(found, func(e *phys.Error) bool { return e.Error() == err.Error() }) {
+						t.Fatalf("Check %v lacks %v", found, err)
+					}
 				}
-				it := f.Iter(m)
-				if it.Next() {
-					t.Fatal("iterator yielded a record")
-				}
-				if seqErr == nil || it.Err() == nil || seqErr.Error() != err.Error() {
-					t.Fatalf("Table %v, FolioSeq %v, Iter %v", err, seqErr, it.Err())
-				}
-				if _, e := f.FolioAt(m, 0); e == nil {
-					t.Fatal("FolioAt succeeded")
-				}
-				found := f.Check(m)
-				if !slices.ContainsFunc(found, func(e *phys.Error) bool { return e.Error() == err.Error() }) {
-					t.Fatalf("Check %v lacks %v", found, err)
-				}
-			}
-			expectErr(t, err, tc.kind, testPath+tc.path)
-			var after runtime.MemStats
-			runtime.ReadMemStats(&after)
-			if d := after.TotalAlloc - before.TotalAlloc; d > 8<<20 {
+				expectErr(t, err, tc.kind, testPath+tc.path)
+			})
+			if d > 8<<20 {
 				t.Fatalf("allocated %d bytes", d)
 			}
 		})

@@ -2,7 +2,6 @@ package memfd
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 
 	"github.com/luoinspect/luoinspect/kho"
@@ -118,16 +117,16 @@ func (s *snapshot) View(addr, n uint64) ([]byte, bool) {
 // the source holds, so a chain cannot amplify a small input.
 func checkDisjoint(area *kho.VmallocArea, path string) error {
 	type span struct {
-		start, end uint64
-		i          int // block index, or -1-i for chunk i
+		r phys.Range
+		i int // block index, or -1-i for chunk i
 	}
 	bs := area.Desc.BlockSize()
 	spans := make([]span, 0, len(area.Blocks)+len(area.Chunks))
 	for i, pa := range area.Blocks {
-		spans = append(spans, span{pa, satAdd(pa, bs), i})
+		spans = append(spans, span{phys.Range{Start: pa, Size: bs}, i})
 	}
 	for i, c := range area.Chunks {
-		spans = append(spans, span{c.Addr, satAdd(c.Addr, pageSize), -1 - i})
+		spans = append(spans, span{phys.Range{Start: c.Addr, Size: pageSize}, -1 - i})
 	}
 	name := func(s span) string {
 		if s.i < 0 {
@@ -135,30 +134,11 @@ func checkDisjoint(area *kho.VmallocArea, path string) error {
 		}
 		return fmt.Sprintf("block[%d]", s.i)
 	}
-	slices.SortFunc(spans, func(a, b span) int {
-		switch {
-		case a.start < b.start:
-			return -1
-		case a.start > b.start:
-			return 1
-		}
-		return 0
-	})
-	for k := 1; k < len(spans); k++ {
-		a, b := spans[k-1], spans[k]
-		if b.start < a.end {
-			return phys.Errorf(phys.ErrMalformed, path+"."+name(b), b.start, -1,
-				"overlaps %s at PA 0x%x; the kernel restores every page once", name(a), a.start).With(CheckFolioTable)
-		}
+	if a, b, ok := phys.FirstOverlap(spans, func(s span) phys.Range { return s.r }); ok {
+		return phys.Errorf(phys.ErrMalformed, path+"."+name(b), b.r.Start, -1,
+			"overlaps %s at PA 0x%x; the kernel restores every page once", name(a), a.r.Start).With(CheckFolioTable)
 	}
 	return nil
-}
-
-func satAdd(a, b uint64) uint64 {
-	if a+b < a {
-		return ^uint64(0)
-	}
-	return a + b
 }
 
 // holds is phys.Holds over the snapshot's ranges. It remembers where the

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/luoinspect/luoinspect/fdt"
 )
 
 // Sentinel errors. Every *Error wraps one of them, so callers can classify a
@@ -106,4 +108,18 @@ func Within(path, part string) bool {
 	}
 	rest := path[len(part):]
 	return rest == "" || rest[0] == '.' || rest[0] == '/' || rest[0] == '['
+}
+
+// FDTError returns the *Error for a problem package fdt found in an FDT
+// blob (err, usually an *fdt.Error) that lies at physical address addr
+// (NoAddr when it has none): ErrMalformed at path, at the byte offset of
+// the blob the problem names (-1 when none), with err's text as the
+// message. Callers set the check.
+func FDTError(err error, path string, addr uint64) *Error {
+	off := int64(-1)
+	var fe *fdt.Error
+	if errors.As(err, &fe) && fe.Offset >= 0 {
+		off = int64(fe.Offset)
+	}
+	return Errorf(ErrMalformed, path, addr, off, "%v", err)
 }

@@ -2,6 +2,7 @@ package phys
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -93,7 +94,7 @@ func unresolvedAt(addr uint64, n int) error {
 // Merge sorts ranges and joins those that touch or overlap.
 func Merge(ranges []Range) []Range {
 	rs := append([]Range(nil), ranges...)
-	sort.Slice(rs, func(i, j int) bool { return rs[i].Start < rs[j].Start })
+	slices.SortFunc(rs, CompareRanges)
 	var out []Range
 	for _, r := range rs {
 		if n := len(out); n > 0 && r.Start <= out[n-1].End() {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
 
 // encodeSample encodes a sample and walks it, returning the memory too.
@@ -38,12 +39,12 @@ func TestFullGolden(t *testing.T) {
 			if err := FullTree(&tree, st, enc.Image, nil); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+".full.tree", tree.Bytes())
+			testutil.Golden(t, goldenDir, name+".full.tree", tree.Bytes())
 			var lines bytes.Buffer
 			if err := WriteJSONL(&lines, st, enc.Image, ""); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+".jsonl", lines.Bytes())
+			testutil.Golden(t, goldenDir, name+".jsonl", lines.Bytes())
 			full, err := FullModel(st, enc.Image)
 			if err != nil {
 				t.Fatal(err)
@@ -52,7 +53,7 @@ func TestFullGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+".full.json", append(b, '\n'))
+			testutil.Golden(t, goldenDir, name+".full.json", append(b, '\n'))
 		})
 	}
 }

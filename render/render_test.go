@@ -1,9 +1,7 @@
 package render
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,9 +10,11 @@ import (
 
 	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+// goldenDir holds the golden files; go test ./render -update rewrites them.
+const goldenDir = "testdata/golden"
 
 func walkSample(t *testing.T, name string) *handover.State {
 	t.Helper()
@@ -33,25 +33,6 @@ func walkSample(t *testing.T, name string) *handover.State {
 	return st
 }
 
-// golden compares got with testdata/golden/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./render -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./render -update rewrites it):\n%s", name, got)
-	}
-}
-
 func TestModelJSONGolden(t *testing.T) {
 	for _, name := range handover.SampleNames() {
 		t.Run(name, func(t *testing.T) {
@@ -59,7 +40,7 @@ func TestModelJSONGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+".json", append(b, '\n'))
+			testutil.Golden(t, goldenDir, name+".json", append(b, '\n'))
 		})
 	}
 }
@@ -69,7 +50,7 @@ func TestTree(t *testing.T) {
 	if err := Tree(&b, walkSample(t, "k2-lflb-m1"), nil); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "k2-lflb-m1.tree", []byte(b.String()))
+	testutil.Golden(t, goldenDir, "k2-lflb-m1.tree", []byte(b.String()))
 }
 
 func TestSelect(t *testing.T) {
@@ -117,18 +98,7 @@ func TestJSONSchemaDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b = append(b, '\n')
-	path := filepath.Join("..", "docs", "state.schema.json")
-	if *update {
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil || !bytes.Equal(b, want) {
-		t.Fatalf("docs/state.schema.json is stale (go test ./render -update): %v", err)
-	}
+	testutil.Golden(t, filepath.Join("..", "docs"), "state.schema.json", append(b, '\n'))
 }
 
 // TestGoldenMatchesSchema checks every golden document against the schema's
@@ -139,7 +109,7 @@ func TestGoldenMatchesSchema(t *testing.T) {
 	var schema map[string]any
 	json.Unmarshal(raw, &schema)
 	for _, name := range handover.SampleNames() {
-		data, err := os.ReadFile(filepath.Join("testdata", "golden", name+".json"))
+		data, err := os.ReadFile(filepath.Join(goldenDir, name+".json"))
 		if err != nil {
 			t.Fatal(err)
 		}

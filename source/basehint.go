@@ -1,19 +1,16 @@
 package source
 
 import (
-	"bytes"
 	"fmt"
 
+	"github.com/luoinspect/luoinspect/fdt"
+	"github.com/luoinspect/luoinspect/luo"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
 // maxHintPages bounds the pages BaseHint looks at, so that a hint costs
 // at most that many small reads whatever the image's size.
 const maxHintPages = 1 << 18
-
-// blobStarts are the bytes a client blob begins with: an FDT, or a raw
-// struct luo_ser.
-var blobStarts = [][]byte{{0xd0, 0x0d, 0xfe, 0xed}, []byte("luo-v")}
 
 // maxHintTries bounds the candidate bases BaseHint asks fits about.
 const maxHintTries = 64
@@ -94,13 +91,10 @@ func (r *Raw) holdsAll(b uint64, ptrs []uint64) bool {
 	return true
 }
 
+// startsLikeBlob reports whether b begins like a client blob: an FDT, or
+// a raw struct luo_ser.
 func startsLikeBlob(b []byte) bool {
-	for _, s := range blobStarts {
-		if bytes.HasPrefix(b, s) {
-			return true
-		}
-	}
-	return false
+	return fdt.HasMagic(b) || luo.IsRawSer(b)
 }
 
 // BaseHintNote words a BaseHint for a reader.

@@ -1,7 +1,6 @@
 package source
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -110,7 +109,13 @@ func ReadAny(path string, limit int64) ([]byte, error) {
 			return nil, anyTooLarge(in.name, limit)
 		}
 	}
-	b, err := readTo(in.r, nil, limit+1, in.size)
+	return in.readAll(nil, limit)
+}
+
+// readAll reads the rest of the file after head, refusing one of more
+// than limit bytes.
+func (in *blobInput) readAll(head []byte, limit int64) ([]byte, error) {
+	b, err := readTo(in.r, head, limit+1, in.size)
 	if err != nil {
 		return nil, in.ioErr(err)
 	}
@@ -191,15 +196,6 @@ func (in *blobInput) head() ([]byte, error) {
 	return b[:n], nil
 }
 
-// fdtStart reports whether head begins like an FDT: the magic, or a
-// prefix of it when the file is shorter than the magic.
-func fdtStart(head []byte) bool {
-	var m [4]byte
-	binary.BigEndian.PutUint32(m[:], fdt.Magic)
-	n := min(len(head), 4)
-	return n > 0 && string(head[:n]) == string(m[:n])
-}
-
 // notFDT is the error for a file that does not start with the FDT magic.
 func notFDT(name string, head []byte) error {
 	if len(head) == 0 {
@@ -212,23 +208,17 @@ func notFDT(name string, head []byte) error {
 // read up to its totalsize (at most limit bytes); anything else is
 // refused unless anyOK, when it is read whole up to limit bytes.
 func (in *blobInput) finish(head []byte, anyOK bool, limit int64) ([]byte, error) {
-	if !fdtStart(head) {
+	if !fdt.HasMagicPrefix(head) {
 		if !anyOK {
 			return nil, notFDT(in.name, head)
 		}
-		b, err := readTo(in.r, head, limit+1, in.size)
-		if err != nil {
-			return nil, in.ioErr(err)
-		}
-		if int64(len(b)) > limit {
-			return nil, anyTooLarge(in.name, limit)
-		}
-		return b, nil
+		return in.readAll(head, limit)
 	}
-	if len(head) < 8 {
+	size, ok := fdt.TotalSize(head)
+	if !ok {
 		return head, &TruncatedError{Name: in.name, Have: uint64(len(head)), Want: fdt.HeaderSize}
 	}
-	total := int64(binary.BigEndian.Uint32(head[4:]))
+	total := int64(size)
 	switch {
 	case total < fdt.MinHeaderSize:
 		return nil, fmt.Errorf("%s: bad FDT header: totalsize %d is smaller than the smallest FDT header (%d bytes)", in.name, total, fdt.MinHeaderSize)

@@ -8,11 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
 
 // withTotalsize returns a copy of blob whose header says totalsize n.
@@ -26,15 +27,6 @@ func withTotalsize(blob []byte, n uint32) []byte {
 func sparse(t *testing.T, size int64, data []byte) string {
 	t.Helper()
 	return sparseFile(t, size, map[int64][]byte{0: data})
-}
-
-// allocated returns how many bytes f allocated on the heap.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 // onceNamed requires err's message to be one line that names path once
@@ -135,7 +127,7 @@ func TestReadBlobFiles(t *testing.T) {
 	} {
 		p := sparse(t, 64<<30, tc.head)
 		var got []byte
-		a := allocated(func() { got, err = ReadBlob(p) })
+		a := testutil.Allocated(func() { got, err = ReadBlob(p) })
 		if len(got) != tc.want || !errors.Is(err, tc.err) || a > 1<<20 {
 			t.Errorf("64 GiB sparse file starting with %s: %d bytes, %v, %d bytes allocated", tc.name, len(got), err, a)
 		}
@@ -255,7 +247,7 @@ func TestReadAny(t *testing.T) {
 	} {
 		var got []byte
 		var err error
-		a := allocated(func() { got, err = ReadAny(tc.path, tc.limit) })
+		a := testutil.Allocated(func() { got, err = ReadAny(tc.path, tc.limit) })
 		if tc.err == "" {
 			if err != nil || len(got) != tc.want {
 				t.Errorf("%s: %d bytes, %v", tc.name, len(got), err)

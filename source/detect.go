@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/luoinspect/luoinspect/fdt"
 )
 
 // Signatures of dump formats luoinspect does not read but names.
@@ -103,7 +105,7 @@ func openPath(path string) (Source, error) {
 		return nil, fmt.Errorf("%s: an ELF core on a pipe or device: luoinspect reads a core's segments where they lie; save it to a file first", path)
 	case bytes.HasPrefix(head, []byte(elf.ELFMAG)):
 		return openELF(path)
-	case fdtStart(head):
+	case fdt.HasMagicPrefix(head):
 		if regular {
 			if head, err = in.head(); err != nil {
 				return nil, err

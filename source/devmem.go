@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -133,7 +134,7 @@ func systemRAM(path string) ([]phys.Range, string) {
 	if zero {
 		return nil, fmt.Sprintf("RAM ranges unknown: %s shows zero addresses (not root)", path)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	slices.SortFunc(out, phys.CompareRanges)
 	return out, ""
 }
 

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -60,7 +61,7 @@ func FromSetupData(dir string) ([]RootRef, error) {
 	slices.SortFunc(ents, func(a, b fs.DirEntry) int {
 		x, _ := strconv.Atoi(a.Name())
 		y, _ := strconv.Atoi(b.Name())
-		return x - y
+		return cmp.Compare(x, y)
 	})
 	var out []RootRef
 	for _, e := range ents {
@@ -219,10 +220,8 @@ func rootCompatible(b []byte) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	for _, c := range list {
-		if strings.HasPrefix(c, "kho-v") {
-			return c, true
-		}
+	if i := slices.IndexFunc(list, kho.FamilyCompatible); i >= 0 {
+		return list[i], true
 	}
 	return "", false
 }
@@ -276,10 +275,7 @@ func Scan(ctx context.Context, m phys.Memory, opts ScanOptions) ([]RootRef, erro
 	}
 	seeker, _ := m.(dataSeeker)
 	ranges := m.Ranges()
-	var total uint64
-	for _, r := range ranges {
-		total = satAdd(total, r.Size)
-	}
+	total := phys.Total(ranges)
 	if opts.MaxBytes > 0 {
 		total = min(total, opts.MaxBytes)
 	}
@@ -319,7 +315,7 @@ func Scan(ctx context.Context, m phys.Memory, opts ScanOptions) ([]RootRef, erro
 						opts.handoff(a+off, d)
 					}
 				}
-				if binary.BigEndian.Uint32(buf[off:]) != fdt.Magic || (!opts.Unaligned && (a+off)%phys.PageSize != 0) {
+				if !fdt.HasMagic(buf[off:k]) || (!opts.Unaligned && (a+off)%phys.PageSize != 0) {
 					continue
 				}
 				if ref, ok := checkRootIn(m, a+off, buf[off:k]); ok {
@@ -347,18 +343,19 @@ func sortRefs(refs []RootRef) []RootRef {
 
 // compareRefs orders page-aligned roots first, then by address.
 func compareRefs(a, b RootRef) int {
-	pa, pb := a.Addr%phys.PageSize == 0, b.Addr%phys.PageSize == 0
+	unaligned := func(r RootRef) bool { return r.Addr%phys.PageSize != 0 }
+	return cmp.Or(compareBool(unaligned(a), unaligned(b)), cmp.Compare(a.Addr, b.Addr))
+}
+
+// compareBool orders false before true.
+func compareBool(a, b bool) int {
 	switch {
-	case pa && !pb:
-		return -1
-	case pb && !pa:
-		return 1
-	case a.Addr < b.Addr:
-		return -1
-	case a.Addr > b.Addr:
+	case a == b:
+		return 0
+	case a:
 		return 1
 	}
-	return 0
+	return -1
 }
 
 // checkRoot reads the FDT at addr and reports whether it is a KHO root.
@@ -378,8 +375,8 @@ func checkRoot(m phys.Memory, addr uint64) (RootRef, bool) {
 // rest of a scan's chunk): a root that lies whole in b is checked there,
 // without reading or allocating it again.
 func checkRootIn(m phys.Memory, addr uint64, b []byte) (RootRef, bool) {
-	if len(b) >= 8 {
-		total := uint64(binary.BigEndian.Uint32(b[4:]))
+	if size, ok := fdt.TotalSize(b); ok {
+		total := uint64(size)
 		if total < fdt.MinHeaderSize || total > maxRootSize {
 			return RootRef{}, false
 		}
@@ -401,10 +398,11 @@ func readFDTAt(m phys.Memory, addr uint64, max uint64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if binary.BigEndian.Uint32(h) != fdt.Magic {
+	size, ok := fdt.TotalSize(h)
+	if !ok {
 		return nil, fmt.Errorf("no FDT magic at PA 0x%x", addr)
 	}
-	total := uint64(binary.BigEndian.Uint32(h[4:]))
+	total := uint64(size)
 	if total < fdt.MinHeaderSize || total > max {
 		return nil, fmt.Errorf("FDT at PA 0x%x: totalsize %d outside [%d, %d]", addr, total, fdt.MinHeaderSize, max)
 	}

@@ -8,6 +8,8 @@ import (
 	"math"
 	"os"
 	"syscall"
+
+	"github.com/luoinspect/luoinspect/phys"
 )
 
 // DefaultKcore is where the running kernel's ELF core lives.
@@ -163,16 +165,16 @@ func newCore(f *os.File, path, label string, kcore bool, opts CoreOptions) (*Cor
 			continue
 		}
 		if p.memsz > p.filesz {
-			c.bss = satAdd(c.bss, p.memsz-p.filesz)
+			c.bss = phys.SatAdd(c.bss, p.memsz-p.filesz)
 		}
-		c.memTotal = satAdd(c.memTotal, p.filesz)
+		c.memTotal = phys.SatAdd(c.memTotal, p.filesz)
 		s := fileSeg{addr: p.paddr, size: p.filesz, off: int64(p.off), index: p.index}
 		if size >= 0 && p.off+p.filesz > uint64(size) {
 			keep := uint64(0)
 			if p.off < uint64(size) {
 				keep = uint64(size) - p.off
 			}
-			c.missing = satAdd(c.missing, p.filesz-keep)
+			c.missing = phys.SatAdd(c.missing, p.filesz-keep)
 			lost = append(lost, fileSeg{addr: p.paddr + keep, size: p.filesz - keep, off: s.off + int64(keep), index: p.index})
 			s.size = keep
 		}
@@ -193,15 +195,6 @@ func newCore(f *os.File, path, label string, kcore bool, opts CoreOptions) (*Cor
 		c.segMap.holes = newHoleFinder(f)
 	}
 	return c, nil
-}
-
-// satAdd adds without wrapping: hostile headers may claim sizes whose sum
-// overflows.
-func satAdd(a, b uint64) uint64 {
-	if a+b < a {
-		return math.MaxUint64
-	}
-	return a + b
 }
 
 // Warnings says what is wrong with the core that did not stop it from

@@ -6,7 +6,6 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/luoinspect/luoinspect/fdt"
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -33,7 +33,7 @@ const (
 // for n bytes of input.
 func boundedAlloc(t *testing.T, n int, f func()) {
 	t.Helper()
-	if a, max := allocated(f), uint64(fuzzAllocPerByte*n+fuzzAllocConst); a > max {
+	if a, max := testutil.Allocated(f), uint64(fuzzAllocPerByte*n+fuzzAllocConst); a > max {
 		t.Fatalf("%d bytes of input made %d bytes of allocations, more than %d", n, a, max)
 	}
 }
@@ -163,7 +163,7 @@ func FuzzReadBlob(f *testing.F) {
 			var te *TruncatedError
 			switch {
 			case err == nil:
-				if !isFDT(got) || len(got) < fdt.MinHeaderSize || uint32(len(got)) != binary.BigEndian.Uint32(got[4:]) {
+				if !fdt.HasMagic(got) || len(got) < fdt.MinHeaderSize || uint32(len(got)) != binary.BigEndian.Uint32(got[4:]) {
 					t.Fatalf("ReadBlob gave %d bytes that are no whole FDT", len(got))
 				}
 			case errors.As(err, &te):
@@ -241,27 +241,14 @@ func fuzzSeeds(t *testing.T) map[string]map[string][]byte {
 }
 
 // TestWriteFuzzSeeds rewrites the seed-* files of testdata/fuzz when
-// LUOINSPECT_WRITE_FUZZ_SEEDS is set, and otherwise checks that they are
+// LUOINSPECT_WRITE_FUZZ_SEEDS=1, and otherwise checks that they are
 // there (their bytes follow the encoders, which may change).
 func TestWriteFuzzSeeds(t *testing.T) {
-	write := os.Getenv("LUOINSPECT_WRITE_FUZZ_SEEDS") != ""
-	for target, seeds := range fuzzSeeds(t) {
-		dir := filepath.Join("testdata", "fuzz", target)
-		for name, data := range seeds {
-			p := filepath.Join(dir, name)
-			want := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", data)
-			if write {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(want), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			if _, err := os.Stat(p); err != nil {
-				t.Errorf("%s is missing (%v): rerun with LUOINSPECT_WRITE_FUZZ_SEEDS=1", p, err)
-			}
+	seeds := map[string][]any{}
+	for target, files := range fuzzSeeds(t) {
+		for name, data := range files {
+			seeds[target+"/"+name] = []any{data}
 		}
 	}
+	testutil.WriteSeeds(t, "LUOINSPECT_WRITE_FUZZ_SEEDS", testutil.SeedsPresent, seeds)
 }

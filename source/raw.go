@@ -1,7 +1,6 @@
 package source
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -113,11 +112,6 @@ func (b *BlobFile) Describe() string { return "blob file " + b.path }
 // Close does nothing: the file was read at open.
 func (b *BlobFile) Close() error { return nil }
 
-// isFDT reports whether b starts with the FDT magic.
-func isFDT(b []byte) bool {
-	return len(b) >= 4 && binary.BigEndian.Uint32(b) == fdt.Magic
-}
-
 // trimBlob cuts a blob view to its real length: size when sized (the
 // root's blob-size), else an FDT's totalsize, else the whole view. It
 // returns a warning when the view is shorter than that length.
@@ -127,8 +121,10 @@ func trimBlob(b []byte, size uint64, sized bool) ([]byte, string) {
 	switch {
 	case sized:
 		want, what = size, "blob-size"
-	case isFDT(b) && len(b) >= 8:
-		want, what = uint64(binary.BigEndian.Uint32(b[4:])), "FDT totalsize"
+	default:
+		if total, ok := fdt.TotalSize(b); ok {
+			want, what = uint64(total), "FDT totalsize"
+		}
 	}
 	if want < uint64(len(b)) {
 		return b[:want], ""

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -17,6 +18,8 @@ type fileSeg struct {
 }
 
 func (s fileSeg) end() uint64 { return s.addr + s.size }
+
+func (s fileSeg) rng() phys.Range { return phys.Range{Start: s.addr, Size: s.size} }
 
 // segMap is physical memory backed by segments of a file, read lazily
 // with ReadAt (pread). Segments are sorted and disjoint.
@@ -86,13 +89,7 @@ func (m *segMap) nextData(addr, end uint64) uint64 {
 func newSegMap(r io.ReaderAt, what string, segs []fileSeg) *segMap {
 	segs = slices.Clone(segs)
 	slices.SortStableFunc(segs, func(a, b fileSeg) int {
-		switch {
-		case a.addr < b.addr:
-			return -1
-		case a.addr > b.addr:
-			return 1
-		}
-		return a.index - b.index
+		return cmp.Or(phys.CompareRanges(a.rng(), b.rng()), cmp.Compare(a.index, b.index))
 	})
 	out := segs[:0]
 	var end uint64
@@ -118,22 +115,7 @@ func newSegMap(r io.ReaderAt, what string, segs []fileSeg) *segMap {
 // overlap returns the first pair of overlapping segments, for formats
 // that forbid them.
 func overlap(segs []fileSeg) (a, b fileSeg, ok bool) {
-	s := slices.Clone(segs)
-	slices.SortFunc(s, func(x, y fileSeg) int {
-		switch {
-		case x.addr < y.addr:
-			return -1
-		case x.addr > y.addr:
-			return 1
-		}
-		return 0
-	})
-	for i := 1; i < len(s); i++ {
-		if s[i].size > 0 && s[i-1].size > 0 && s[i].addr < s[i-1].end() {
-			return s[i-1], s[i], true
-		}
-	}
-	return fileSeg{}, fileSeg{}, false
+	return phys.FirstOverlap(slices.Clone(segs), fileSeg.rng)
 }
 
 // Ranges lists the segments.

@@ -3,7 +3,6 @@ package source
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 
 	"github.com/luoinspect/luoinspect/fdt"
@@ -19,7 +18,7 @@ import (
 // exactly one must match. A root that changed between the debugfs read and
 // the scan (a client added meanwhile) does not match and is reported.
 func rootFromMemory(ctx context.Context, m phys.Memory, view []byte) (RootRef, []byte, error) {
-	if len(view) < fdt.MinHeaderSize || binary.BigEndian.Uint32(view) != fdt.Magic {
+	if len(view) < fdt.MinHeaderSize || !fdt.HasMagic(view) {
 		return RootRef{}, nil, fmt.Errorf("the view is no FDT header")
 	}
 	refs, err := Scan(ctx, m, ScanOptions{Limit: 64})

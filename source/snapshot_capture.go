@@ -1,7 +1,6 @@
 package source
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -46,6 +45,9 @@ func (r *memReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// rng is the memory the capture covers.
+func (c Capture) rng() phys.Range { return phys.Range{Start: c.Addr, Size: c.Size} }
+
 // check completes c.Size from c.Data and refuses a capture without bytes,
 // with a Size that contradicts its Data, or wrapping around.
 func (c *Capture) check() error {
@@ -78,11 +80,8 @@ func sortCaptures(captures []Capture) ([]Capture, error) {
 			return nil, err
 		}
 	}
-	slices.SortFunc(caps, func(a, b Capture) int { return cmp.Compare(a.Addr, b.Addr) })
-	for i := 1; i < len(caps); i++ {
-		if caps[i].Addr < caps[i-1].Addr+caps[i-1].Size {
-			return nil, fmt.Errorf("snapshot: captures at PA 0x%x and 0x%x overlap", caps[i-1].Addr, caps[i].Addr)
-		}
+	if a, b, ok := phys.FirstOverlap(caps, Capture.rng); ok {
+		return nil, fmt.Errorf("snapshot: captures at PA 0x%x and 0x%x overlap", a.Addr, b.Addr)
 	}
 	if 1+len(caps) >= 0xffff {
 		return nil, fmt.Errorf("snapshot: %d ranges; at most %d fit without PN_XNUM", len(caps), 0xffff-2)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/luoinspect/luoinspect/phys"
 )
 
 // Snapshot is an opened luoinspect snapshot: memory from its PT_LOADs,
@@ -106,7 +108,7 @@ func snapshotELF(f *os.File) (*elfInfo, error) {
 	var noteBytes uint64
 	for _, p := range e.progs {
 		if p.typ == elf.PT_NOTE {
-			noteBytes = satAdd(noteBytes, p.filesz)
+			noteBytes = phys.SatAdd(noteBytes, p.filesz)
 		}
 	}
 	if noteBytes > uint64(size) {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -327,14 +328,11 @@ func TestSnapshotSIGINT(t *testing.T) {
 }
 
 func TestSnapshotReadelf(t *testing.T) {
-	if _, err := exec.LookPath("readelf"); err != nil {
-		if os.Getenv("LUOINSPECT_REQUIRE_ORACLES") == "1" {
-			t.Fatal("readelf (binutils) is required but not installed")
-		}
-		t.Skip("readelf (binutils) not installed")
-	}
+	_, err := exec.LookPath("readelf")
+	testutil.RequireOracle(t, "readelf (Debian binutils)", err)
 	path, _, _ := sampleSnapshot(t, t.TempDir())
 	out, err := exec.Command("readelf", "-W", "-h", "-l", "-n", path).CombinedOutput()
+
 	if err != nil {
 		t.Fatalf("readelf: %v\n%s", err, out)
 	}

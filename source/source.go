@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/luoinspect/luoinspect/kho"
@@ -91,15 +92,7 @@ func (b *Blobs) Sub(name string) ([]byte, bool) {
 }
 
 func (b *Blobs) sortSubs() {
-	slices.SortFunc(b.Subs, func(x, y Blob) int {
-		switch {
-		case x.Name < y.Name:
-			return -1
-		case x.Name > y.Name:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(b.Subs, func(x, y Blob) int { return strings.Compare(x.Name, y.Name) })
 }
 
 func (b *Blobs) warnf(format string, args ...any) {

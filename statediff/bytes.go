@@ -2,7 +2,6 @@ package statediff
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 
 	"github.com/luoinspect/luoinspect/annot"
@@ -99,7 +98,7 @@ func (d *ByteDiff) parse(name string, data []byte) (*fdt.Tree, error) {
 	if err == nil {
 		return t, nil
 	}
-	if len(data) < 4 || binary.BigEndian.Uint32(data) != fdt.Magic {
+	if !fdt.HasMagic(data) {
 		return nil, fmt.Errorf("%s: not an FDT blob: %w", name, err)
 	}
 	t, _ = fdt.ParseLenient(data)

@@ -2,9 +2,9 @@ package statediff
 
 import (
 	"errors"
-	"runtime"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/memfd"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -147,13 +147,7 @@ func TestCompareFoliosLowMemory(t *testing.T) {
 		t.Skip("builds two 16 MiB record arrays")
 	}
 	cost := func(f func()) (allocs float64, bytes uint64) {
-		allocs = testing.AllocsPerRun(3, f)
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		f()
-		runtime.ReadMemStats(&after)
-		return allocs, after.TotalAlloc - before.TotalAlloc
+		return testing.AllocsPerRun(3, f), testutil.Allocated(f)
 	}
 	type extra struct {
 		allocs float64

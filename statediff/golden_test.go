@@ -3,32 +3,10 @@ package statediff
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update rewrites it); got:\n%s", path, got)
-	}
-}
 
 // TestGoldenJSON pins the JSON document of one diff across an update: a
 // shrunk memfd, a dropped seal, a lost FLB, an added session.
@@ -48,11 +26,11 @@ func TestGoldenJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "across-update.golden.json", append(got, '\n'))
+	testutil.Golden(t, "testdata", "across-update.golden.json", append(got, '\n'))
 
 	var text bytes.Buffer
 	if err := WriteText(&text, r, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "across-update.golden.txt", text.Bytes())
+	testutil.Golden(t, "testdata", "across-update.golden.txt", text.Bytes())
 }

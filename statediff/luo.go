@@ -2,10 +2,10 @@ package statediff
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/luo"
+	"github.com/luoinspect/luoinspect/memfd"
 )
 
 // session is a LUO session with its files' handler payloads.
@@ -172,7 +172,7 @@ func describeFile(f *handover.FileState) string {
 func (c *comparer) file(comp, path string, a, b *handover.FileState) {
 	c.addr(comp, path+"/addr", a.File.Addr, b.File.Addr)
 	c.addr(comp, path+"/data", a.File.Data, b.File.Data)
-	memA, memB := isMemfd(a.Handler), isMemfd(b.Handler)
+	memA, memB := memfd.Handles(a.Handler), memfd.Handles(b.Handler)
 	switch {
 	case memA && memB:
 		c.gen(comp, path+"/handler", a.Handler, b.Handler)
@@ -182,8 +182,6 @@ func (c *comparer) file(comp, path string, a, b *handover.FileState) {
 			Old: a.Handler, New: b.Handler})
 	}
 }
-
-func isMemfd(handler string) bool { return strings.HasPrefix(handler, "memfd") }
 
 // flbs compares FLBs by name: count must match, data is an FLB-private
 // value (in practice an address) and follows RuleAddresses.

@@ -127,7 +127,7 @@ var brokenCases = []brokenCase{
 		fixture: sampleFixture(sFLB), mutate: func(f *fixture) {
 			b := f.bytesAt(f.st.Root.MemoryMap, phys.PageSize)
 			for i := 0; i < 512; i++ {
-				if le64(b[8*i:]) != 0 {
+				if binary.LittleEndian.Uint64(b[8*i:]) != 0 {
 					binary.LittleEndian.PutUint64(b[8*i:], outside)
 					return
 				}

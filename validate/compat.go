@@ -8,6 +8,9 @@ import (
 
 	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/kho"
+	"github.com/luoinspect/luoinspect/luo"
+	"github.com/luoinspect/luoinspect/memfd"
 )
 
 // Verdict says whether a kernel would accept a component.
@@ -142,13 +145,17 @@ func compatibles(tag string) []string {
 func compatKHO(st *handover.State, have, want string) ComponentVerdict {
 	c := ComponentVerdict{Component: "KHO", State: have, Target: want, Verdict: VerdictOK}
 	wantC := compatibles(want)
+	// Chunk-list generations (K1a, K1b) share a compatible but not the
+	// bitmap size.
+	haveBitmap, _ := kho.V1BitmapSize(have)
+	wantBitmap, _ := kho.V1BitmapSize(want)
 	switch {
 	case have == want:
 		c.Reason = "same generation"
 	case len(wantC) > 0 && st.Root != nil && slices.Contains(st.Root.Compatibles, wantC[0]) &&
-		slices.Contains([]string{"K1a", "K1b"}, have) && slices.Contains([]string{"K1a", "K1b"}, want):
+		haveBitmap != 0 && wantBitmap != 0:
 		c.Verdict = VerdictReject
-		c.Reason = fmt.Sprintf("both write kho-v1, but %s bitmaps are %s and %s reads %s ones", have, bitmapSize(have), want, bitmapSize(want))
+		c.Reason = fmt.Sprintf("both write %s, but %s bitmaps are %d bytes and %s reads %d-byte ones", wantC[0], have, haveBitmap, want, wantBitmap)
 		c.Consequence = "the memory map is accepted and read with the wrong bitmap size: wrong ranges are reserved, silently, and preserved data is lost"
 		c.Source = "docs/abi/kernel-rules.md §9.20; docs/abi/generations.md §7.1; torvalds/linux@a2fff99f"
 	case len(wantC) > 0 && st.Root != nil && slices.Contains(st.Root.Compatibles, wantC[0]):
@@ -160,13 +167,6 @@ func compatKHO(st *handover.State, have, want string) ComponentVerdict {
 		c.Source = srcKHOPopulate
 	}
 	return c
-}
-
-func bitmapSize(tag string) string {
-	if tag == "K1a" {
-		return "512 bytes"
-	}
-	return "4096 bytes"
 }
 
 func rootCompat(st *handover.State) string {
@@ -190,12 +190,12 @@ func compatLUO(st *handover.State, have, want string) ComponentVerdict {
 		c.Reason = "the state has no LUO client: kho_retrieve_subtree(\"LUO\") gives -ENOENT, which is fine"
 	case have == want:
 		c.Reason = "same generation"
-	case have == "L-6.19" && want == "L-FLB":
+	case have == luo.Tag619 && want == luo.TagFLB:
 		c.Verdict = VerdictReject
 		c.Reason = "both use luo-v1 and luo-session-v2, but the FLB kernel requires the luo-flb node a 6.19 kernel never writes"
 		c.Consequence = "luo_flb_setup_incoming() returns -ENOENT: " + txtLUOPanic
 		c.Source = srcFLB + "; §9.10"
-	case have == "L-FLB" && want == "L-6.19":
+	case have == luo.TagFLB && want == luo.Tag619:
 		c.Reason = "the 6.19 kernel reads luo-v1 and luo-session-v2 and ignores the luo-flb node"
 		if st.LUO != nil && len(st.LUO.FLBs) > 0 {
 			c.Verdict = VerdictWarning
@@ -221,6 +221,10 @@ func describeLUO(tag string) string {
 	return "(" + strings.Join(cs, ", ") + ")"
 }
 
+// sealWord lists the memfd generations that share a compatible and tell
+// their seal words apart only by bits 8..63.
+var sealWord = []string{memfd.M2a, memfd.M2b}
+
 func compatMemfd(st *handover.State, have, want string) ComponentVerdict {
 	c := ComponentVerdict{Component: "memfd", State: have, Target: want, Verdict: VerdictOK}
 	hc, wc := first(compatibles(have)), first(compatibles(want))
@@ -229,7 +233,7 @@ func compatMemfd(st *handover.State, have, want string) ComponentVerdict {
 		c.Reason = "the state has no memfd payload"
 	case have == want:
 		c.Reason = "same generation"
-	case hc == wc && slices.Contains([]string{"M2a", "M2b"}, have) && slices.Contains([]string{"M2a", "M2b"}, want):
+	case hc == wc && slices.Contains(sealWord, have) && slices.Contains(sealWord, want):
 		c.Reason = "M2a and M2b read the same bytes while bits 8..63 of the seal word are 0"
 		for fs := range st.Files() {
 			if m := fs.Memfd; m != nil && (m.Flags != 0 || m.Reserved != 0) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/kho"
+	"github.com/luoinspect/luoinspect/memfd"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -101,7 +102,7 @@ func (v *validator) luoCoverage(clean func(string) bool, unresolved []string) []
 		if clean(fs.File.Path) {
 			files.Verified++
 		}
-		if strings.HasPrefix(fs.Handler, "memfd") {
+		if memfd.Handles(fs.Handler) {
 			memfds.Total++
 			if fs.Memfd != nil && clean(fs.File.Path) {
 				memfds.Verified++

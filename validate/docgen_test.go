@@ -1,34 +1,16 @@
 package validate
 
 import (
-	"bytes"
-	"flag"
-	"os"
 	"regexp"
 	"testing"
+
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite docs/validation-rules.md from the catalogue")
-
-const docPath = "../docs/validation-rules.md"
 
 // TestDocUpToDate fails when docs/validation-rules.md differs from the
 // catalogue; go test ./validate -update rewrites it.
 func TestDocUpToDate(t *testing.T) {
-	want := Markdown()
-	if *update {
-		if err := os.WriteFile(docPath, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	got, err := os.ReadFile(docPath)
-	if err != nil {
-		t.Fatalf("%v (run go test ./validate -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is stale: run go test ./validate -update", docPath)
-	}
+	testutil.Golden(t, "../docs", "validation-rules.md", Markdown())
 }
 
 // TestCatalogueComplete checks every rule's fields and that IDs are

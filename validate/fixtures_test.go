@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"encoding/binary"
 	"slices"
 	"testing"
 
@@ -59,7 +60,7 @@ var malformedCases = []malformed{
 		mm := f.st.Root.MemoryMap
 		b := f.bytesAt(mm, phys.PageSize)
 		for i := 0; i < 512; i++ {
-			if le64(b[8*i:]) != 0 {
+			if binary.LittleEndian.Uint64(b[8*i:]) != 0 {
 				for k := range 8 {
 					b[8*i+k] = byte(mm >> (8 * k))
 				}

@@ -43,7 +43,7 @@ func (v *validator) scratchAreas() {
 		}
 		for j := range i {
 			o := sc[j]
-			if o.Size != 0 && s.Addr < o.Addr+o.Size && o.Addr < s.Addr+s.Size {
+			if o.Size != 0 && s.Range().Overlaps(o.Range()) {
 				v.add("KHO011", path, s.Addr, -1, "scratch area %d [0x%x, +0x%x) overlaps area %d [0x%x, +0x%x)", i, s.Addr, s.Size, j, o.Addr, o.Size)
 			}
 		}
@@ -57,24 +57,17 @@ func (v *validator) memmap() {
 	if p == nil {
 		return
 	}
-	var prev phys.Block
-	var prevEnd uint64
-	i := 0
+	var sw phys.Sweep[phys.Block]
 	// Block by block, as long as blocks overlap what came before (only
 	// in a malformed map); the rest of a run then follows its previous
 	// block exactly, so it is checked as one span.
 	block := func(b phys.Block) (overlaps bool) {
-		end := blockEnd(b)
-		overlaps = i > 0 && b.Addr < prevEnd
-		if overlaps {
+		prev, _, _ := sw.Reach()
+		if overlaps = sw.Next(b, b.Range()); overlaps {
 			v.add("MAP002", kho.MemmapPath, b.Addr, -1, "block at 0x%x order %d overlaps block at 0x%x order %d",
 				b.Addr, b.Order, prev.Addr, prev.Order)
 		}
-		if end > prevEnd || i == 0 {
-			prev, prevEnd = b, end
-		}
-		v.scratchOverlap(b, end)
-		i++
+		v.scratchOverlap(b)
 		return overlaps
 	}
 	for r := range p.RunList() {
@@ -93,47 +86,30 @@ func (v *validator) memmap() {
 		// Only the blocks from the first one a scratch area reaches are
 		// compared with the scratch areas.
 		size := uint64(phys.PageSize) << r.Order
-		lo, hi := r.Block(k).Addr, blockEnd(r.Block(r.N-1))
+		last := r.Block(r.N - 1)
+		lo, hi := r.Block(k).Addr, last.End()
 		from, until := r.N, lo
 		for _, s := range v.opts.Scratch {
-			if sEnd := satAdd(s.Addr, s.Size); lo < sEnd && s.Addr < hi {
+			if sEnd := s.Range().End(); lo < sEnd && s.Addr < hi {
 				from, until = min(from, k+(max(s.Addr, lo)-lo)/size), max(until, sEnd)
 			}
 		}
 		for j := from; j < r.N && r.Block(j).Addr < until; j++ {
-			b := r.Block(j)
-			v.scratchOverlap(b, blockEnd(b))
+			v.scratchOverlap(r.Block(j))
 		}
-		prev = r.Block(r.N - 1)
-		prevEnd = blockEnd(prev)
-		i += int(r.N - k)
+		sw.Next(last, last.Range()) // the run's blocks follow one another
 	}
 }
 
 // scratchOverlap reports MAP003 for a preserved block that overlaps a
 // scratch area.
-func (v *validator) scratchOverlap(b phys.Block, end uint64) {
+func (v *validator) scratchOverlap(b phys.Block) {
 	for si, s := range v.opts.Scratch {
-		if b.Addr < satAdd(s.Addr, s.Size) && s.Addr < end {
+		if b.Range().Overlaps(s.Range()) {
 			v.add("MAP003", kho.MemmapPath, b.Addr, -1, "preserved block at 0x%x order %d overlaps scratch area %d [0x%x, +0x%x)",
 				b.Addr, b.Order, si, s.Addr, s.Size)
 		}
 	}
-}
-
-// blockEnd returns the first address past b, saturating.
-func blockEnd(b phys.Block) uint64 {
-	if b.Order > 51 {
-		return ^uint64(0)
-	}
-	return satAdd(b.Addr, b.Size())
-}
-
-func satAdd(a, b uint64) uint64 {
-	if a+b < a {
-		return ^uint64(0)
-	}
-	return a + b
 }
 
 // clients registers every client blob as a referenced structure and

@@ -2,11 +2,12 @@ package validate
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/luo"
+	"github.com/luoinspect/luoinspect/memfd"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -25,8 +26,6 @@ func structOf(g *abi.Generation, names ...string) *abi.Struct {
 	}
 	return nil
 }
-
-var blockHdrSize = uint64(abi.MustStruct("K4", "kho_block_header_ser").Size)
 
 // luo checks the decoded LUO state: references, names, tokens, FLBs,
 // padding and unused slots.
@@ -75,7 +74,7 @@ func (v *validator) luoStructures(st *luo.State, lay *luoLayout) {
 		}
 	}
 	if lay.sess != nil {
-		v.chain("LUO/sessions", ly.SessionBlocks, uint64(lay.sess.Size))
+		v.chain("LUO/sessions", ly.SessionBlocks, lay.sess.Size)
 	}
 	if h := ly.FLBHeader; h != nil && lay.flb != nil && lay.flbHdr != nil {
 		used := uint64(lay.flbHdr.Size) + min(h.Count, uint64(len(st.FLBs)))*uint64(lay.flb.Size)
@@ -94,7 +93,7 @@ func (v *validator) luoStructures(st *luo.State, lay *luoLayout) {
 			continue
 		}
 		if len(s.FileBlocks) > 0 {
-			v.chain(s.Path+".files", s.FileBlocks, uint64(lay.file.Size))
+			v.chain(s.Path+".files", s.FileBlocks, lay.file.Size)
 			continue
 		}
 		used := uint64(len(s.Files)) * uint64(lay.file.Size)
@@ -107,29 +106,24 @@ func (v *validator) luoStructures(st *luo.State, lay *luoLayout) {
 
 // chain registers the blocks of a KHO block chain and checks that every
 // block but the last is full and that slots past count are zero.
-func (v *validator) chain(path string, blocks []uint64, entry uint64) {
-	capacity := (phys.PageSize - blockHdrSize) / entry
+func (v *validator) chain(path string, blocks []uint64, entry int) {
+	capacity := uint64(kho.BlockCapacity(entry))
 	for i, addr := range blocks {
 		bpath := fmt.Sprintf("%s.block[%d]", path, i)
-		v.refs.structure(bpath, addr, phys.PageSize)
-		b, err := phys.Read(v.m, addr, phys.PageSize, bpath)
+		v.refs.structure(bpath, addr, kho.BlockSize())
+		data, err := phys.Read(v.m, addr, kho.BlockSize(), bpath)
 		if err != nil {
 			continue
 		}
-		count := le64(b[8:])
-		if i < len(blocks)-1 && count != capacity {
-			v.add("FP005", bpath+".count", addr, 8, "block %d of %d holds %d of %d entries; the kernel fills each block before starting the next",
-				i, len(blocks), count, capacity)
+		b := kho.BlockAt(addr, data)
+		if i < len(blocks)-1 && b.Count != capacity {
+			v.add("FP005", bpath+".count", addr, int64(kho.BlockCountOffset()), "block %d of %d holds %d of %d entries; the kernel fills each block before starting the next",
+				i, len(blocks), b.Count, capacity)
 		}
-		if count <= capacity {
-			v.zeroBytes(bpath, addr, b, blockHdrSize+count*entry)
+		if b.Count <= capacity {
+			v.zeroBytes(bpath, addr, data, uint64(kho.BlockEntryOffset(int(b.Count), entry)))
 		}
 	}
-}
-
-func le64(b []byte) uint64 {
-	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // zeroTail reports non-zero bytes in [addr+from, addr+to).
@@ -256,7 +250,7 @@ func (v *validator) files(files []luo.File, lay *luoLayout) {
 			tokens[f.Token] = f.Path
 		}
 		h := f.Compatible + f.HandlerName
-		if !strings.HasPrefix(h, "memfd") {
+		if !memfd.Handles(h) {
 			v.add("LUO024", f.Path, f.Addr, -1, "handler %q is not decoded by this build; its payload at 0x%x is not validated", h, f.Data)
 		}
 	}

@@ -9,8 +9,12 @@ import (
 	"github.com/luoinspect/luoinspect/phys"
 )
 
-// vmallocChunkS is the kho_vmalloc_chunk layout, from the registry.
-var vmallocChunkS = abi.MustStruct("K1b", "kho_vmalloc_chunk")
+// vmallocChunkS is the kho_vmalloc_chunk layout, from the registry, and
+// vmallocChunkPhys its array of block addresses.
+var (
+	vmallocChunkS    = abi.MustStruct("K1b", "kho_vmalloc_chunk")
+	vmallocChunkPhys = vmallocChunkS.MustField("phys")
+)
 
 // batch is the number of folio records decoded per NextBatch call.
 const batch = 4096
@@ -69,16 +73,7 @@ func (v *validator) tableErr(f *memfd.File, err error) {
 
 // memfd checks one memfd: descriptor, folio area, then every record.
 func (v *validator) memfd(f *memfd.File, done *uint64, total uint64) {
-	size := uint64(48)
-	if g, ok := abi.Lookup(f.Generation); ok {
-		if s, ok := g.Struct("memfd_luo_ser"); ok {
-			size = uint64(s.Size)
-		}
-	}
-	if f.FDT != nil {
-		size = uint64(f.FDT.TotalSize)
-	}
-	v.refs.structure(f.Path, f.Addr, size)
+	v.refs.structure(f.Path, f.Addr, f.DescriptorSize())
 	v.descriptor(f)
 	if f.NrFolios == 0 {
 		return
@@ -105,8 +100,8 @@ func (v *validator) area(f *memfd.File, a *kho.VmallocArea) {
 		cpath := fmt.Sprintf("%s.chunk[%d]", path, i)
 		v.refs.structure(cpath, c.Addr, phys.PageSize)
 		if b, err := phys.Read(v.m, c.Addr, uint64(vmallocChunkS.Size), cpath); err == nil {
-			// phys[] starts after the 8-byte next; the terminator slot is 0.
-			v.zeroBytesAs(f.Generation, cpath, c.Addr, b, 8+8*uint64(len(c.Blocks)))
+			// Every phys[] slot from the terminator on is 0.
+			v.zeroBytesAs(f.Generation, cpath, c.Addr, b, uint64(vmallocChunkPhys.ElemOffset(len(c.Blocks))))
 		}
 	}
 	bs := a.Desc.BlockSize()

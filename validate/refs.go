@@ -2,7 +2,6 @@ package validate
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
@@ -17,6 +16,8 @@ type span struct {
 	addr, size uint64
 	path       string
 }
+
+func (s span) rng() phys.Range { return phys.Range{Start: s.addr, Size: s.size} }
 
 // refs tracks every page the state references. Structures (few) are kept
 // as spans for the overlap checks; folio pages (possibly millions) only
@@ -127,36 +128,21 @@ func (rf *refs) folio(path func() string, addr uint64) {
 // and structures that overlap a scratch area.
 func (rf *refs) finish() {
 	s := rf.spans
-	slices.SortStableFunc(s, func(a, b span) int {
-		switch {
-		case a.addr < b.addr:
-			return -1
-		case a.addr > b.addr:
-			return 1
-		}
-		return 0
-	})
-	var hi span
-	for k, cur := range s {
-		end := satAdd(cur.addr, cur.size)
+	phys.SortRanges(s, span.rng)
+	var sw phys.Sweep[span]
+	for _, cur := range s {
 		for si, sc := range rf.v.opts.Scratch {
-			if cur.addr < satAdd(sc.Addr, sc.Size) && sc.Addr < end {
+			if cur.rng().Overlaps(sc.Range()) {
 				rf.v.add("MAP003", cur.path, cur.addr, -1, "overlaps scratch area %d [0x%x, +0x%x)", si, sc.Addr, sc.Size)
 			}
 		}
-		if k == 0 {
-			hi = cur
-			continue
-		}
-		hiEnd := satAdd(hi.addr, hi.size)
+		hi, _, ok := sw.Reach()
+		overlaps := sw.Next(cur, cur.rng())
 		switch {
-		case cur.addr == hi.addr:
+		case ok && cur.addr == hi.addr:
 			rf.v.add("REF002", cur.path, cur.addr, -1, "0x%x is already referenced by %s", cur.addr, hi.path)
-		case cur.addr < hiEnd:
+		case overlaps:
 			rf.v.add("REF003", cur.path, cur.addr, -1, "[0x%x, +0x%x) overlaps %s at [0x%x, +0x%x)", cur.addr, cur.size, hi.path, hi.addr, hi.size)
-		}
-		if end > hiEnd {
-			hi = cur
 		}
 	}
 }

@@ -75,7 +75,7 @@ var extraSnapshotCases = []struct {
 		func(f *fixture) {
 			b := f.bytesAt(f.st.Root.MemoryMap, phys.PageSize)
 			for i := 0; i < 512; i++ {
-				if v := le64(b[8*i:]); v != 0 {
+				if v := binary.LittleEndian.Uint64(b[8*i:]); v != 0 {
 					binary.LittleEndian.PutUint64(b[8*4:], v)
 					return
 				}

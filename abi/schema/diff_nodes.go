@@ -61,19 +61,14 @@ func (d *differ) nodes() {
 		}
 	}
 	for _, na := range removed {
-		renamed := false
-		for i, nb := range added {
-			if na.FDT == nb.FDT && na.Compatible == nb.Compatible && samePropNames(na, nb) && path.Dir(na.Path) == path.Dir(nb.Path) {
-				d.add(Finding{Kind: KindNodeRenamed, Class: Breaking, Subject: nodeName(nb), Old: na.Path, New: nb.Path,
-					Message: fmt.Sprintf("node %s renamed to %s", nodeName(na), nb.Path)},
-					parentGov(d.ca, na.FDT, na.Path), parentGov(d.cb, nb.FDT, nb.Path))
-				d.nodePair(na, nb)
-				added = append(added[:i], added[i+1:]...)
-				renamed = true
-				break
-			}
-		}
-		if !renamed {
+		if nb, ok := takeRenamed(&added, func(nb *Node) bool {
+			return na.FDT == nb.FDT && na.Compatible == nb.Compatible && samePropNames(na, nb) && path.Dir(na.Path) == path.Dir(nb.Path)
+		}); ok {
+			d.add(Finding{Kind: KindNodeRenamed, Class: Breaking, Subject: nodeName(nb), Old: na.Path, New: nb.Path,
+				Message: fmt.Sprintf("node %s renamed to %s", nodeName(na), nb.Path)},
+				parentGov(d.ca, na.FDT, na.Path), parentGov(d.cb, nb.FDT, nb.Path))
+			d.nodePair(na, nb)
+		} else {
 			c := Compatible
 			if na.Required {
 				c = Breaking
@@ -172,17 +167,12 @@ func (d *differ) nodePair(na, nb *Node) {
 		}
 	}
 	for _, pa := range removed {
-		renamed := false
-		for i, pb := range added {
-			if propWire(pa.Kind) == propWire(pb.Kind) && pa.Size == pb.Size && pa.Required == pb.Required {
-				add(Finding{Kind: KindPropRenamed, Class: Breaking, Subject: subj + ":" + pb.Name, Old: pa.Name, New: pb.Name,
-					Message: fmt.Sprintf("property %s:%s renamed to %s", subj, pa.Name, pb.Name)})
-				added = append(added[:i], added[i+1:]...)
-				renamed = true
-				break
-			}
-		}
-		if !renamed {
+		if pb, ok := takeRenamed(&added, func(pb *Prop) bool {
+			return propWire(pa.Kind) == propWire(pb.Kind) && pa.Size == pb.Size && pa.Required == pb.Required
+		}); ok {
+			add(Finding{Kind: KindPropRenamed, Class: Breaking, Subject: subj + ":" + pb.Name, Old: pa.Name, New: pb.Name,
+				Message: fmt.Sprintf("property %s:%s renamed to %s", subj, pa.Name, pb.Name)})
+		} else {
 			c := Compatible
 			if pa.Required {
 				c = Breaking

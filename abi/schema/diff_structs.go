@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -127,17 +128,12 @@ func (d *differ) structPair(sa, sb *Struct, subject string) {
 		}
 	}
 	for _, fa := range removed {
-		renamed := false
-		for i, fb := range added {
-			if fa.Type == fb.Type && fa.Offset == fb.Offset && fa.BitPos() == fb.BitPos() && fa.Size == fb.Size {
-				add(Finding{Kind: KindFieldRenamed, Class: Info, Subject: subject + "." + fb.Name, Old: fa.Name, New: fb.Name,
-					Message: fmt.Sprintf("%s.%s is now called %s (same bytes)", subject, fa.Name, fb.Name)})
-				added = append(added[:i], added[i+1:]...)
-				renamed = true
-				break
-			}
-		}
-		if !renamed {
+		if fb, ok := takeRenamed(&added, func(fb Field) bool {
+			return fa.Type == fb.Type && fa.Offset == fb.Offset && fa.BitPos() == fb.BitPos() && fa.Size == fb.Size
+		}); ok {
+			add(Finding{Kind: KindFieldRenamed, Class: Info, Subject: subject + "." + fb.Name, Old: fa.Name, New: fb.Name,
+				Message: fmt.Sprintf("%s.%s is now called %s (same bytes)", subject, fa.Name, fb.Name)})
+		} else {
 			add(Finding{Kind: KindFieldRemoved, Class: Breaking, Subject: subject + "." + fa.Name, Old: fieldDesc(fa),
 				Message: fmt.Sprintf("%s.%s (%s) is gone", subject, fa.Name, fieldDesc(fa))})
 		}
@@ -205,4 +201,16 @@ func (d *differ) fieldPair(subject string, fa, fb Field, add func(Finding)) {
 		add(Finding{Kind: KindFieldSpelling, Class: Info, Subject: name, Old: fa.CType + " (" + fa.Kind + ")", New: fb.CType + " (" + fb.Kind + ")",
 			Message: fmt.Sprintf("%s spelled differently, same bytes", name)})
 	}
+}
+
+// takeRenamed removes from *added and returns its first element that same
+// accepts as a removed item under another name; ok is false when none is.
+func takeRenamed[T any](added *[]T, same func(T) bool) (t T, ok bool) {
+	i := slices.IndexFunc(*added, same)
+	if i < 0 {
+		return t, false
+	}
+	t = (*added)[i]
+	*added = slices.Delete(*added, i, i+1)
+	return t, true
 }

@@ -6,12 +6,14 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
 
 // TestInitramfsCpio lists an archive with GNU cpio, the format's oracle:
 // every entry is there with its type, and file data comes back whole.
 func TestInitramfsCpio(t *testing.T) {
-	cpio := needTool(t, "cpio")
+	cpio := testutil.OraclePath(t, "cpio")
 	r := NewInitramfs()
 	r.Add("init", []byte("#!/bin/sh\n"), 0o755)
 	r.Add("boot/next", bytes.Repeat([]byte{0xa5}, 4099), 0o644)

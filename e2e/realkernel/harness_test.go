@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/luoinspect/luoinspect/e2e/realkernel/guestproto"
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
 
 // The guest's kernel command line; luoguest.phase tells the guest what to
@@ -29,21 +30,7 @@ func requireRealKernels(t *testing.T) string {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
 		t.Skip("the real-kernel suite builds x86_64 guests on a linux/amd64 host")
 	}
-	return needTool(t, "qemu-system-x86_64")
-}
-
-// needTool returns the path of an oracle tool, skipping the test when it
-// is missing (failing under LUOINSPECT_REQUIRE_ORACLES=1).
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("LUOINSPECT_REQUIRE_ORACLES") == "1" {
-			t.Fatalf("%s not found and LUOINSPECT_REQUIRE_ORACLES=1: %v", name, err)
-		}
-		t.Skipf("%s not found: %v", name, err)
-	}
-	return p
+	return testutil.OraclePath(t, "qemu-system-x86_64")
 }
 
 func repoRoot(t *testing.T) string {
@@ -73,12 +60,7 @@ func kernel(t *testing.T, series string) *Kernel {
 	defer cancel()
 	start := time.Now()
 	k, err := BuildKernel(ctx, repoRoot(t), series)
-	if err != nil {
-		if os.Getenv("LUOINSPECT_REQUIRE_ORACLES") == "1" {
-			t.Fatalf("real kernel %s: %v", series, err)
-		}
-		t.Skipf("real kernel %s unavailable: %v", series, err)
-	}
+	testutil.RequireOracle(t, "real kernel "+series, err)
 	t.Logf("kernel %s: %s (Debian %s) ready in %v", series, k.Release, k.Package, time.Since(start).Round(time.Second))
 	kernels[series] = k
 	return k

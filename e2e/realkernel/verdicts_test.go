@@ -2,7 +2,6 @@ package realkernel
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,10 +10,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/validate"
 )
-
-var updateVerdicts = flag.Bool("update", false, "rewrite docs/kernel-verdicts.md from the kernels' verdicts")
 
 // verdict is one row of docs/kernel-verdicts.md.
 type verdict struct {
@@ -42,7 +40,7 @@ func TestKernelVerdicts(t *testing.T) {
 			})
 		}
 	})
-	if *updateVerdicts && !t.Failed() {
+	if testutil.Update() && !t.Failed() {
 		writeVerdicts(t, k, rows)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cilium/ebpf/btf"
 	"github.com/luoinspect/luoinspect/abi/schema"
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
 
 // m1Types builds, with the cilium/ebpf marshaller, BTF for the memfd-v1
@@ -123,14 +124,8 @@ func TestRawBTFMatchesRegistry(t *testing.T) {
 // TestELFWithRodata builds a relocatable ELF that carries the BTF as a
 // .BTF section and compatible strings in .rodata (needs gcc and objcopy).
 func TestELFWithRodata(t *testing.T) {
-	gcc, err1 := exec.LookPath("gcc")
-	objcopy, err2 := exec.LookPath("objcopy")
-	if err1 != nil || err2 != nil {
-		if os.Getenv("LUOINSPECT_REQUIRE_ORACLES") == "1" {
-			t.Fatal("gcc or objcopy missing and LUOINSPECT_REQUIRE_ORACLES=1")
-		}
-		t.Skip("gcc or objcopy missing")
-	}
+	gcc := testutil.OraclePath(t, "gcc")
+	objcopy := testutil.OraclePath(t, "objcopy")
 	dir := t.TempDir()
 	c := filepath.Join(dir, "img.c")
 	src := `const char a[] = "memfd-v1"; const char b[] = "luo-v5"; const char n[] = "not-luo-v5x"; const char k[] = "kho-v4;radix-v1;vmalloc-v1";` + "\n"

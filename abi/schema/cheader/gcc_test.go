@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/luoinspect/luoinspect/abi/schema/cheader"
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
 
 // gccPrelude gives gcc the kernel types and helpers the fixtures use.
@@ -107,13 +108,7 @@ func gccLayouts(t *testing.T, gcc string, files []string, r *cheader.Result) map
 // fixtures with gcc's. It is skipped without gcc unless
 // LUOINSPECT_REQUIRE_ORACLES=1.
 func TestGCCCrossCheck(t *testing.T) {
-	gcc, err := exec.LookPath("gcc")
-	if err != nil {
-		if os.Getenv("LUOINSPECT_REQUIRE_ORACLES") == "1" {
-			t.Fatalf("gcc not found and LUOINSPECT_REQUIRE_ORACLES=1: %v", err)
-		}
-		t.Skipf("gcc not found: %v", err)
-	}
+	gcc := testutil.OraclePath(t, "gcc")
 	sets := [][]string{{"unions.h"}}
 	for _, fs := range fixtureSets {
 		sets = append(sets, fs.files)
