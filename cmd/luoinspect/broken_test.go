@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/luoinspect/luoinspect/internal/corpus"
+	"github.com/luoinspect/luoinspect/internal/iostreams"
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/render"
 	"github.com/luoinspect/luoinspect/validate"
 )
@@ -26,7 +28,7 @@ const corpusIndex = "../../testdata/malformed/index.json"
 // cli runs the command in-process.
 func cli(args ...string) (stdout, stderr string, code int) {
 	var out, errb bytes.Buffer
-	code = run(args, &streams{Out: &out, Err: &errb})
+	code = run(args, &iostreams.IOStreams{Out: &out, ErrOut: &errb})
 	return out.String(), errb.String(), code
 }
 
@@ -50,7 +52,7 @@ func TestBrokenStates(t *testing.T) {
 			}
 			got, exit := brokenObserve(t, append([]string{src}, want.Args...))
 			got.Spec, got.Args = want.Spec, want.Args
-			if *update {
+			if testutil.Update() {
 				e.Broken, e.Exit = &got, exit
 				return
 			}
@@ -62,7 +64,7 @@ func TestBrokenStates(t *testing.T) {
 	if n < 10 {
 		t.Fatalf("only %d broken states in the corpus", n)
 	}
-	if *update {
+	if testutil.Update() {
 		if err := corpus.Write(corpusIndex, index); err != nil {
 			t.Fatal(err)
 		}

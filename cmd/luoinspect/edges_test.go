@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/internal/cmdutil"
 	"github.com/luoinspect/luoinspect/internal/coretest"
+	"github.com/luoinspect/luoinspect/internal/testutil"
 )
 
 // The edges of issue 15: inputs a user meets in the wild. Each must give
@@ -63,12 +65,8 @@ func runEdge(t *testing.T, stdin []byte, args ...string) edgeRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(gnuTime); err != nil {
-		if os.Getenv("LUOINSPECT_REQUIRE_ORACLES") != "" {
-			t.Fatalf("%s is missing (Debian package time)", gnuTime)
-		}
-		t.Skipf("%s is missing (Debian package time): peak RSS cannot be measured", gnuTime)
-	}
+	_, err = os.Stat(gnuTime)
+	testutil.RequireOracle(t, gnuTime+" (Debian time), which measures the peak RSS,", err)
 	rssFile := filepath.Join(t.TempDir(), "rss")
 	cmd := exec.Command(gnuTime, append([]string{"-q", "-f", "%M", "-o", rssFile, bin}, args...)...)
 	var out, errb bytes.Buffer
@@ -158,7 +156,7 @@ func TestEdgeBlobFiles(t *testing.T) {
 		for _, cmd := range [][]string{{"fdt", "check"}, {"fdt", "dts"}, {"hexdump", "--fdt"}} {
 			args := append(append([]string{}, cmd...), path)
 			r := runEdge(t, nil, args...)
-			r.check(t, strings.Join(args, " "), exitFindings, "not an FDT blob")
+			r.check(t, strings.Join(args, " "), cmdutil.ExitFindings, "not an FDT blob")
 			r.oneLine(t, strings.Join(args, " "))
 		}
 	}
@@ -167,7 +165,7 @@ func TestEdgeBlobFiles(t *testing.T) {
 	for path, want := range map[string]struct {
 		code int
 		line string
-	}{huge: {exitOK, "more bytes"}, big: {exitOK, "more bytes"}, "/dev/zero": {exitFindings, "larger than 64 MiB"}} {
+	}{huge: {cmdutil.ExitOK, "more bytes"}, big: {cmdutil.ExitOK, "more bytes"}, "/dev/zero": {cmdutil.ExitFindings, "larger than 64 MiB"}} {
 		r := runEdge(t, nil, "hexdump", path)
 		r.check(t, "hexdump "+path, want.code, want.line)
 	}
@@ -182,11 +180,11 @@ func TestEdgeStdinAndPipes(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runEdge(t, enc.Root, "fdt", "check", "-")
-	r.check(t, "fdt check -", exitOK, "standard input: ok:")
+	r.check(t, "fdt check -", cmdutil.ExitOK, "standard input: ok:")
 	r = runEdge(t, enc.Root, "dump", "-")
-	r.check(t, "dump -", exitOK, "KHO kho-v1")
+	r.check(t, "dump -", cmdutil.ExitOK, "KHO kho-v1")
 	r = runEdge(t, enc.Root, "hexdump", "-")
-	r.check(t, "hexdump -", exitOK, "magic")
+	r.check(t, "hexdump -", cmdutil.ExitOK, "magic")
 	// A pipe path, as the shell's <(cat root.dtb) gives.
 	bin, err := builtBinary()
 	if err != nil {
@@ -220,7 +218,7 @@ func TestEdgeSparseRawImage(t *testing.T) {
 	spec := "raw:" + img + "@0x0"
 	for _, cmd := range []string{"dump", "validate"} {
 		r := runEdge(t, nil, cmd, spec)
-		r.check(t, cmd+" "+spec, exitError, "no KHO root")
+		r.check(t, cmd+" "+spec, cmdutil.ExitError, "no KHO root")
 		r.oneLine(t, cmd+" "+spec)
 		if r.took > 5*time.Second {
 			t.Errorf("%s of a 64 GiB sparse image took %v: holes are not skipped", cmd, r.took)
@@ -253,7 +251,7 @@ func TestEdgeCores(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runEdge(t, nil, "dump", core)
-	r.check(t, "dump cut.core", exitOK, "truncated")
+	r.check(t, "dump cut.core", cmdutil.ExitOK, "truncated")
 	if !strings.Contains(r.stdout, `session "big"`) || strings.Count(strings.TrimRight(r.stderr, "\n"), "\n") != 0 {
 		t.Errorf("dump of a cut core: the state and one warning line expected\nstdout: %s\nstderr: %s", r.stdout, r.stderr)
 	}
@@ -263,7 +261,7 @@ func TestEdgeCores(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = runEdge(t, nil, "dump", tiny)
-	r.check(t, "dump tiny.core", exitError, "truncated")
+	r.check(t, "dump tiny.core", cmdutil.ExitError, "truncated")
 	r.oneLine(t, "dump tiny.core")
 	if strings.Contains(r.stderr, "snapshot") {
 		t.Errorf("a cut ELF core is called a snapshot: %s", r.stderr)
@@ -274,7 +272,7 @@ func TestEdgeCores(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = runEdge(t, nil, "dump", kdump)
-	r.check(t, "dump vmcore (kdump-compressed)", exitError, "makedumpfile -E")
+	r.check(t, "dump vmcore (kdump-compressed)", cmdutil.ExitError, "makedumpfile -E")
 	r.oneLine(t, "dump vmcore")
 	if strings.Contains(r.stderr, "raw:") {
 		t.Errorf("kdump-compressed file: advice to say raw: %s", r.stderr)

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"testing"
 )
 
@@ -23,63 +21,6 @@ func names(t *testing.T, dir string) []string {
 		out = append(out, e.Name())
 	}
 	return out
-}
-
-// TestWriteDirAtomicInterrupted cancels the context while the temporary
-// directory is being filled: nothing may be left, and an old directory
-// being replaced must stay as it was.
-func TestWriteDirAtomicInterrupted(t *testing.T) {
-	for _, existing := range []bool{false, true} {
-		parent := t.TempDir()
-		dir := filepath.Join(parent, "out")
-		if existing {
-			if err := os.Mkdir(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "old"), []byte("old"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ctx, cancel := context.WithCancelCause(context.Background())
-		err := writeDirAtomic(ctx, dir, true, func(tmp string) error {
-			if err := os.WriteFile(filepath.Join(tmp, "half"), []byte("x"), 0o644); err != nil {
-				return err
-			}
-			cancel(signalled{syscall.SIGINT})
-			return nil
-		})
-		var sig signalled
-		if !errors.As(err, &sig) {
-			t.Fatalf("existing %v: err %v, want the signal", existing, err)
-		}
-		want := []string(nil)
-		if existing {
-			want = []string{"out"}
-			if got := names(t, dir); !slices.Equal(got, []string{"old"}) {
-				t.Errorf("old directory now holds %v", got)
-			}
-		}
-		if got := names(t, parent); !slices.Equal(got, want) {
-			t.Errorf("existing %v: left %v, want %v", existing, got, want)
-		}
-	}
-}
-
-// TestWriteDirAtomicParents removes the parent directories it created when
-// the fill fails, and keeps them when it succeeds.
-func TestWriteDirAtomicParents(t *testing.T) {
-	top := t.TempDir()
-	dir := filepath.Join(top, "a", "b", "out")
-	err := writeDirAtomic(context.Background(), dir, false, func(string) error { return errors.New("full disk") })
-	if err == nil || len(names(t, top)) != 0 {
-		t.Fatalf("failed fill: err %v, left %v", err, names(t, top))
-	}
-	err = writeDirAtomic(context.Background(), dir, false, func(tmp string) error {
-		return os.WriteFile(filepath.Join(tmp, "f"), nil, 0o644)
-	})
-	if err != nil || !slices.Equal(names(t, dir), []string{"f"}) || !slices.Equal(names(t, filepath.Dir(dir)), []string{"out"}) {
-		t.Fatalf("err %v; %s holds %v", err, filepath.Dir(dir), names(t, filepath.Dir(dir)))
-	}
 }
 
 // TestEncodeSIGINT interrupts a real encode while it writes its files,

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/internal/cmdutil"
+	"github.com/luoinspect/luoinspect/internal/iostreams"
 	"github.com/spf13/cobra"
 )
 
@@ -22,7 +24,7 @@ type exitCase struct {
 }
 
 // exitCases has, for every command, a case for every exit code the
-// command lists in commandExits (128+n is tested for every command
+// command lists in cmdutil.CommandExits (128+n is tested for every command
 // below, and with a real SIGINT in robustness_test.go).
 var exitCases = []exitCase{
 	{[]string{"dump", "--sample", "k2-lflb-m1"}, 0, ""},
@@ -109,7 +111,7 @@ func exitFixtures(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	var errb bytes.Buffer
-	if code := run([]string{"encode", "--sample", "k1b-l619-m1", "--out", filepath.Join(dir, "enc")}, &streams{Out: &errb, Err: &errb}); code != 0 {
+	if code := run([]string{"encode", "--sample", "k1b-l619-m1", "--out", filepath.Join(dir, "enc")}, &iostreams.IOStreams{Out: &errb, ErrOut: &errb}); code != 0 {
 		t.Fatalf("encode: exit %d: %s", code, &errb)
 	}
 	kho, err := os.ReadFile("../../testdata/fdt/kho-v1-root.dtb")
@@ -155,17 +157,17 @@ func leaves(c *cobra.Command) []string {
 }
 
 // TestExitCodes runs every case of exitCases in-process and requires its
-// exit status, that every command of the tree is in commandExits, and
-// that every code commandExits lists for a command has a case.
+// exit status, that every command of the tree is in cmdutil.CommandExits,
+// and that every code it lists for a command has a case.
 func TestExitCodes(t *testing.T) {
-	root := newRootCmd(&streams{Out: os.Stdout, Err: os.Stderr})
+	root := newRootCmd(&iostreams.IOStreams{Out: os.Stdout, ErrOut: os.Stderr})
 	all := leaves(root)
 	for _, path := range all {
-		if _, ok := commandExits[path]; !ok {
+		if _, ok := cmdutil.CommandExits[path]; !ok {
 			t.Errorf("command %q has no row in commandExits", path)
 		}
 	}
-	for path := range commandExits {
+	for path := range cmdutil.CommandExits {
 		if !slices.Contains(all, path) {
 			t.Errorf("commandExits has %q, which is not a command", path)
 		}
@@ -179,7 +181,7 @@ func TestExitCodes(t *testing.T) {
 			t.Fatalf("%v: %v", tc.args, err)
 		}
 		path := c.CommandPath()
-		if !slices.ContainsFunc(commandExits[path], func(u exitUse) bool { return u.code == tc.code }) {
+		if !slices.ContainsFunc(cmdutil.CommandExits[path], func(u cmdutil.ExitUse) bool { return u.Code == tc.code }) {
 			t.Errorf("%v expects exit %d, which commandExits does not list for %s", tc.args, tc.code, path)
 		}
 		if covered[path] == nil {
@@ -187,21 +189,21 @@ func TestExitCodes(t *testing.T) {
 		}
 		covered[path][tc.code] = true
 		var out, errb bytes.Buffer
-		code := run(args, &streams{Out: &out, Err: &errb})
+		code := run(args, &iostreams.IOStreams{Out: &out, ErrOut: &errb})
 		if code != tc.code || !strings.Contains(errb.String(), tc.stderr) {
 			t.Errorf("%v: exit %d, want %d; stderr %q, want it to hold %q", tc.args, code, tc.code, errb.String(), tc.stderr)
 		}
-		if tc.code == exitUsage && !strings.Contains(errb.String(), "(see '"+path+" --help')") {
+		if tc.code == cmdutil.ExitUsage && !strings.Contains(errb.String(), "(see '"+path+" --help')") {
 			t.Errorf("%v: usage error %q does not point at '%s --help'", tc.args, errb.String(), path)
 		}
 		if strings.Count(errb.String(), "\n") > 1 && tc.code != 4 {
 			t.Errorf("%v: stderr has more than one line: %q", tc.args, errb.String())
 		}
 	}
-	for path, uses := range commandExits {
+	for path, uses := range cmdutil.CommandExits {
 		for _, u := range uses {
-			if !covered[path][u.code] {
-				t.Errorf("no case gives exit %d of %s", u.code, path)
+			if !covered[path][u.Code] {
+				t.Errorf("no case gives exit %d of %s", u.Code, path)
 			}
 		}
 	}
@@ -212,9 +214,9 @@ func TestExitCodes(t *testing.T) {
 func TestExitInterrupted(t *testing.T) {
 	dir := exitFixtures(t)
 	ctx, cancel := context.WithCancelCause(context.Background())
-	cancel(signalled{syscall.SIGINT})
+	cancel(cmdutil.Signalled{Sig: syscall.SIGINT})
 	done := map[string]bool{}
-	root := newRootCmd(&streams{Out: os.Stdout, Err: os.Stderr})
+	root := newRootCmd(&iostreams.IOStreams{Out: os.Stdout, ErrOut: os.Stderr})
 	for _, tc := range exitCases {
 		args := expand(tc.args, dir)
 		c, _, _ := root.Find(args)
@@ -223,7 +225,7 @@ func TestExitInterrupted(t *testing.T) {
 		}
 		done[c.CommandPath()] = true
 		var out, errb bytes.Buffer
-		code := runContext(ctx, args, &streams{Out: &out, Err: &errb})
+		code := runContext(ctx, args, &iostreams.IOStreams{Out: &out, ErrOut: &errb})
 		if code != 130 || errb.String() != "luoinspect: interrupted by SIGINT\n" {
 			t.Errorf("%v, interrupted: exit %d, stderr %q; want 130 and one line", tc.args, code, errb.String())
 		}

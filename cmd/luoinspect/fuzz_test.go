@@ -8,6 +8,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/luoinspect/luoinspect/internal/cmdutil"
+	"github.com/luoinspect/luoinspect/internal/iostreams"
 )
 
 // FuzzOpenSource feeds fuzzed bytes to the CLI as every kind of file a
@@ -41,10 +44,10 @@ func FuzzOpenSource(f *testing.F) {
 			var out, errb bytes.Buffer
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			code := runContext(context.Background(), args, &streams{Out: &out, Err: &errb})
+			code := runContext(context.Background(), args, &iostreams.IOStreams{Out: &out, ErrOut: &errb})
 			runtime.ReadMemStats(&after)
 			switch code {
-			case exitOK, exitError, exitFindings, exitReject, exitFindings | exitReject:
+			case cmdutil.ExitOK, cmdutil.ExitError, cmdutil.ExitFindings, cmdutil.ExitReject, cmdutil.ExitFindings | cmdutil.ExitReject:
 			default:
 				t.Fatalf("%v: exit %d\n%s", args, code, errb.String())
 			}

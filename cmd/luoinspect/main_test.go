@@ -2,16 +2,18 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/internal/cmd/gendocs"
+	"github.com/luoinspect/luoinspect/internal/iostreams"
+	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"luoinspect": func() { os.Exit(run(os.Args[1:], &streams{Out: os.Stdout, Err: os.Stderr})) },
+		"luoinspect": func() { os.Exit(run(os.Args[1:], iostreams.System())) },
 	})
 }
 
@@ -31,23 +33,12 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-var update = flag.Bool("update", false, "rewrite docs/cli.md")
-
-// TestCLIReferenceCurrent keeps docs/cli.md equal to the command tree.
+// TestCLIReferenceCurrent keeps docs/cli.md equal to the command tree;
+// go test ./cmd/luoinspect -update rewrites it.
 func TestCLIReferenceCurrent(t *testing.T) {
 	var b bytes.Buffer
-	if err := writeCLIReference(&b, newRootCmd(&streams{Out: os.Stdout, Err: os.Stderr})); err != nil {
+	if err := gendocs.WriteCLIReference(&b, newRootCmd(iostreams.System())); err != nil {
 		t.Fatal(err)
 	}
-	const path = "../../docs/cli.md"
-	if *update {
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil || !bytes.Equal(b.Bytes(), want) {
-		t.Fatalf("docs/cli.md is stale: run go test ./cmd/luoinspect -run CLIReference -update (%v)", err)
-	}
+	testutil.Golden(t, "../../docs", "cli.md", b.Bytes())
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/luoinspect/luoinspect/handover"
+	"github.com/luoinspect/luoinspect/internal/cmdutil"
 )
 
 // TestCaptureSIGINT interrupts a capture while it writes and requires that
@@ -67,7 +68,7 @@ func TestCaptureSIGINT(t *testing.T) {
 		return len(ents) > 0
 	})
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != exitSignal+int(syscall.SIGINT) {
+	if !errors.As(err, &ee) || ee.ExitCode() != cmdutil.ExitSignal+int(syscall.SIGINT) {
 		t.Fatalf("interrupted capture: %v (want exit 130); stderr: %s", err, stderr)
 	}
 	if got := stderr.String(); got != "luoinspect: interrupted by SIGINT\n" {
