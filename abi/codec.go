@@ -120,15 +120,15 @@ func must[T any](v T, ok bool, what string) T {
 }
 
 // MustLookup returns generation tag.
-func MustLookup(tag string) *Generation {
+func MustLookup(tag Tag) *Generation {
 	g, ok := Lookup(tag)
-	return must(g, ok, "no generation "+tag)
+	return must(g, ok, "no generation "+string(tag))
 }
 
 // MustStruct returns the struct name of generation tag.
-func MustStruct(tag, name string) *Struct {
+func MustStruct(tag Tag, name string) *Struct {
 	s, ok := MustLookup(tag).Struct(name)
-	return must(s, ok, "generation "+tag+" has no struct "+name)
+	return must(s, ok, "generation "+string(tag)+" has no struct "+name)
 }
 
 // MustField returns member name (dotted for embedded structs) of s.
@@ -138,15 +138,15 @@ func (s *Struct) MustField(name string) *Field {
 }
 
 // MustConstant returns the value of constant name of generation tag.
-func MustConstant(tag, name string) uint64 {
+func MustConstant(tag Tag, name string) uint64 {
 	c, ok := MustLookup(tag).Constant(name)
-	return must(c, ok, "generation "+tag+" has no constant "+name).Value
+	return must(c, ok, "generation "+string(tag)+" has no constant "+name).Value
 }
 
 // MustNode returns the node at path of generation tag's main FDT.
-func MustNode(tag, path string) *Node {
+func MustNode(tag Tag, path string) *Node {
 	n, ok := MustLookup(tag).Node("", path)
-	return must(n, ok, "generation "+tag+" has no node "+path)
+	return must(n, ok, "generation "+string(tag)+" has no node "+path)
 }
 
 // MustProp returns the node's property name.

@@ -197,7 +197,7 @@ func TestCLayouts(t *testing.T) {
 			if !ok {
 				t.Fatalf("bad id %q", c.id)
 			}
-			g, ok := Lookup(tag)
+			g, ok := Lookup(Tag(tag))
 			if !ok {
 				t.Fatalf("no generation %s", tag)
 			}
@@ -248,7 +248,7 @@ func TestCLayouts(t *testing.T) {
 	}
 	for tag, want := range map[string]uint64{"M0/memfd_luo_preserved_folio": 0x0000123456789003, "M1/memfd_luo_folio_ser": 0x0030000123456789} {
 		tg, name, _ := strings.Cut(tag, "/")
-		g, _ := Lookup(tg)
+		g, _ := Lookup(Tag(tg))
 		s, _ := g.Struct(name)
 		pfn, _ := s.Field("pfn")
 		flags, _ := s.Field("flags")

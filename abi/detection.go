@@ -23,13 +23,13 @@ const (
 type Detection struct {
 	// Tag is the registry tag ("K1b", "L-6.19", "M1"), or "" when the
 	// layer is absent or no generation fits.
-	Tag string
+	Tag Tag
 	// Confidence grades the decision.
 	Confidence Confidence
 	// Evidence says, one fact per line, how Tag was chosen.
 	Evidence []string
 	// Alternatives lists the other generations the bytes may equally be.
-	Alternatives []string
+	Alternatives []Tag
 	// Conflicts lists facts that contradict Tag: a part its generation
 	// writes that is missing, a pairing with another layer that no kernel
 	// wrote, bytes that detect as another generation than the one
@@ -44,7 +44,7 @@ func (d *Detection) IsAssumed() bool { return d.Confidence == Assumed }
 // PairsWith reports whether kernels of generation g handed their state
 // over with the KHO generation kho, and whether the registry knows (its
 // KHO list is not empty).
-func (g *Generation) PairsWith(kho string) (pairs, known bool) {
+func (g *Generation) PairsWith(kho Tag) (pairs, known bool) {
 	if len(g.KHO) == 0 || kho == "" {
 		return true, false
 	}

@@ -12,7 +12,7 @@ func TestLookupHelpers(t *testing.T) {
 	}
 	var tags []string
 	for _, g := range ByCompatibleIn(ComponentMemfd, "memfd-v1") {
-		tags = append(tags, g.Tag)
+		tags = append(tags, string(g.Tag))
 	}
 	if len(tags) != 2 || tags[0] != "M0" || tags[1] != "M1" {
 		t.Errorf("ByCompatibleIn(memfd, memfd-v1) = %v", tags)

@@ -471,7 +471,7 @@ var genL619 = &Generation{
 	Compatibles: []string{"luo-v1", "luo-session-v2"},
 	Status:      StatusReleased, Verified: true,
 	Unverified: []string{"exact mapping of the 6.19 release tag to torvalds/linux@cc4adab1"},
-	KHO:        []string{"K1b"}, // Linux 6.19 hands over with kho-v1
+	KHO:        []Tag{"K1b"}, // Linux 6.19 hands over with kho-v1
 	Kernels: []string{"Linux 6.19", "torvalds/linux@cc4adab1 include/linux/kho/abi/luo.h",
 		"torvalds/linux@16cec0d2 include/uapi/linux/liveupdate.h", "LUO v7 (2025-11-22) / v8"},
 	Nodes: []Node{
@@ -497,7 +497,7 @@ var genLFLB = &Generation{
 	Unverified: []string{"release (~7.0)"},
 	// FLB arrived around the stateless-KHO series (kho-v2) and stayed until
 	// luo_ser replaced the FDT (kho-v3 kernels before luo-v2).
-	KHO: []string{"K1b", "K2", "K3"},
+	KHO: []Tag{"K1b", "K2", "K3"},
 	Kernels: []string{"torvalds/linux@cab056f2 liveupdate: luo_flb: introduce File-Lifecycle-Bound global state",
 		"ColinIanKing/linux-next@6ab3af58, @4bf8e91d", "Diangang/linux@c8cd5cba"},
 	Nodes: []Node{

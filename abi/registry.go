@@ -23,7 +23,7 @@ func All() []*Generation {
 }
 
 // Lookup returns the generation with the given tag.
-func Lookup(tag string) (*Generation, bool) {
+func Lookup(tag Tag) (*Generation, bool) {
 	for _, g := range generations {
 		if g.Tag == tag {
 			return g, true

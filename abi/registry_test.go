@@ -28,7 +28,7 @@ func allStructs() map[*Struct]string {
 	}
 	for _, g := range All() {
 		for _, s := range g.Structs {
-			walk(s, g.Tag+"/"+s.Name)
+			walk(s, g.Tag.String()+"/"+s.Name)
 		}
 	}
 	return out
@@ -37,10 +37,10 @@ func allStructs() map[*Struct]string {
 func TestGenerations(t *testing.T) {
 	seen := map[string]bool{}
 	for _, g := range All() {
-		if g.Tag == "" || seen[g.Tag] {
+		if g.Tag == "" || seen[string(g.Tag)] {
 			t.Errorf("empty or duplicate tag %q", g.Tag)
 		}
-		seen[g.Tag] = true
+		seen[string(g.Tag)] = true
 		if got, ok := Lookup(g.Tag); !ok || got != g {
 			t.Errorf("Lookup(%q) does not return the generation", g.Tag)
 		}
@@ -324,7 +324,7 @@ func TestSizeMatrix(t *testing.T) {
 	}
 	for _, r := range rows {
 		for _, tag := range strings.Fields(r.tags) {
-			g, ok := Lookup(tag)
+			g, ok := Lookup(Tag(tag))
 			if !ok {
 				t.Errorf("no generation %s", tag)
 				continue
@@ -380,7 +380,7 @@ func TestConstants(t *testing.T) {
 	}
 	for _, r := range rows {
 		for _, tag := range strings.Fields(r.tags) {
-			g, ok := Lookup(tag)
+			g, ok := Lookup(Tag(tag))
 			if !ok {
 				t.Errorf("no generation %s", tag)
 				continue
@@ -427,7 +427,7 @@ func TestByCompatible(t *testing.T) {
 	for s, want := range cases {
 		var got []string
 		for _, g := range ByCompatible(s) {
-			got = append(got, g.Tag)
+			got = append(got, string(g.Tag))
 		}
 		if strings.Join(got, " ") != want {
 			t.Errorf("ByCompatible(%q) = %v, want %s", s, got, want)
@@ -453,7 +453,7 @@ func TestFieldLookup(t *testing.T) {
 		{"M2a", "memfd_luo_ser", "__reserved", 16, 8, KindBitfield},
 	}
 	for _, c := range cases {
-		g, _ := Lookup(c.tag)
+		g, _ := Lookup(Tag(c.tag))
 		s, ok := g.Struct(c.st)
 		if !ok {
 			t.Errorf("%s: no %s", c.tag, c.st)

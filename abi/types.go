@@ -201,7 +201,7 @@ func (k PropKind) String() string {
 // every wire detail) of one component.
 type Generation struct {
 	// Tag is the short unique name, e.g. "K1b", "L-6.19", "M2b".
-	Tag string
+	Tag Tag
 	// Component is the layer the generation belongs to.
 	Component Component
 	// Summary is a one-line description.
@@ -247,7 +247,7 @@ type Generation struct {
 	// hand the state over with; empty when the registry does not know.
 	// Detection uses it to tell apart LUO layouts that differ only by a
 	// part a damaged blob may have lost (L-6.19 and L-FLB).
-	KHO []string
+	KHO []Tag
 	// Consumed says which parts of the incoming state a receiving kernel
 	// of this generation frees or reuses, and when; empty when no kernel
 	// source of the generation could be read to say.

@@ -13,7 +13,7 @@ import (
 // feature-header generations go together: L-feat names file handlers, so
 // its memfd payload is the handler "memfd" (M4), which no other LUO
 // generation can name.
-func CheckCombination(khoTag, luoTag, memfdTag string) error {
+func CheckCombination(khoTag, luoTag, memfdTag abi.Tag) error {
 	kg, ok := abi.Lookup(khoTag)
 	if !ok || kg.Component != abi.ComponentKHO {
 		return fmt.Errorf("%w: %q is not a KHO generation", phys.ErrUnsupported, khoTag)

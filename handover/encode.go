@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/luo"
 	"github.com/luoinspect/luoinspect/memfd"
@@ -239,7 +240,7 @@ func (e *Encoded) file(a *phys.Allocator, fs FileSpec) (luo.File, error) {
 // encodeSimpleMemfd encodes a memfd of the simple form without contents:
 // it places the folio pages (filled with the pattern for WithData, or as
 // bare preserved pages) and then the memfd descriptor and its folio array.
-func encodeSimpleMemfd(a *phys.Allocator, ms *MemfdSpec, gen string) (uint64, error) {
+func encodeSimpleMemfd(a *phys.Allocator, ms *MemfdSpec, gen abi.Tag) (uint64, error) {
 	n := ms.folioCount()
 	var first uint64
 	if ms.WithData {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/memfd"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -57,7 +58,7 @@ func (e *Encoded) Close() error {
 // was (encodeSimpleMemfd); folio runs, embedded contents and contents
 // from a source are placed run by run, each run in one free span, with
 // their bytes made when read.
-func (e *Encoded) encodeMemfd(a *phys.Allocator, ms *MemfdSpec, gen string) (uint64, error) {
+func (e *Encoded) encodeMemfd(a *phys.Allocator, ms *MemfdSpec, gen abi.Tag) (uint64, error) {
 	if ms.Contents != nil {
 		if err := ms.Contents.check(); err != nil {
 			return 0, err

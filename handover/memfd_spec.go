@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/memfd"
 	"gopkg.in/yaml.v3"
 )
@@ -97,7 +98,7 @@ func (c *ContentsSpec) check() error {
 // PFN: FolioRuns, or for the simple form one run of Folios order-0
 // folios from index 0 marked dirty and uptodate. Flag names are read as
 // generation gen names them.
-func (ms *MemfdSpec) runs(gen string) ([]memfd.FolioRun, error) {
+func (ms *MemfdSpec) runs(gen abi.Tag) ([]memfd.FolioRun, error) {
 	if ms.FolioRuns == nil {
 		n := ms.folioCount()
 		if n == 0 {
@@ -130,7 +131,7 @@ const defaultFolioFlags = memfd.FolioDirty | memfd.FolioUptodate
 
 // runSpecs renders memfd runs as spec runs, naming flags as gen does.
 // PFNs are kept only when withPFN.
-func runSpecs(runs []memfd.FolioRun, gen string, withPFN bool) FolioRuns {
+func runSpecs(runs []memfd.FolioRun, gen abi.Tag, withPFN bool) FolioRuns {
 	out := make(FolioRuns, 0, len(runs))
 	for _, r := range runs {
 		rs := FolioRunSpec{Index: r.Index, Count: r.Count, Order: r.Order, Flags: memfd.FolioFlagNames(gen, r.Flags)}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/luo"
 	"github.com/luoinspect/luoinspect/phys"
@@ -86,8 +87,8 @@ func layoutSpec(c struct{ kho, luo, memfd string }) *handover.Spec {
 		{Token: 4, Memfd: &handover.MemfdSpec{Size: 8192, FolioRuns: handover.FolioRuns{}}},
 		{Token: 5, Memfd: &handover.MemfdSpec{Size: 16384, WithData: true}},
 	}
-	s := &handover.Spec{KHO: c.kho, LUO: c.luo, Memfd: c.memfd, LiveupdateNumber: 4}
-	if c.luo == luo.TagRFC {
+	s := &handover.Spec{KHO: abi.Tag(c.kho), LUO: abi.Tag(c.luo), Memfd: abi.Tag(c.memfd), LiveupdateNumber: 4}
+	if abi.Tag(c.luo) == luo.TagRFC {
 		s.GlobalFiles = files
 	} else {
 		s.Sessions = []handover.SessionSpec{{Name: "vm", Files: files}}
@@ -109,7 +110,7 @@ func encodeWalk(t *testing.T, spec *handover.Spec, opts handover.EncodeOptions) 
 	for _, p := range st.Problems {
 		t.Errorf("walk problem: %v", p)
 	}
-	return enc, statediff.Input{Name: spec.Memfd, State: st, Mem: enc.Memory()}
+	return enc, statediff.Input{Name: string(spec.Memfd), State: st, Mem: enc.Memory()}
 }
 
 // compare diffs two sides and returns the verdict with the changes.
@@ -130,7 +131,7 @@ func compare(t *testing.T, a, b statediff.Input, opts statediff.Options) (stated
 func TestSpecRoundTripLayouts(t *testing.T) {
 	for _, c := range memfdCombos {
 		t.Run(c.memfd, func(t *testing.T) {
-			if err := handover.CheckCombination(c.kho, c.luo, c.memfd); err != nil {
+			if err := handover.CheckCombination(abi.Tag(c.kho), abi.Tag(c.luo), abi.Tag(c.memfd)); err != nil {
 				t.Fatal(err)
 			}
 			src := testSource(1)
@@ -274,10 +275,10 @@ func TestSpecWithUnresolved(t *testing.T) {
 // TestEncodeRefuses: what a spec cannot hold is an error naming it, never
 // a panic or a silent change.
 func TestEncodeRefuses(t *testing.T) {
-	base := func(gen string, m handover.MemfdSpec) *handover.Spec {
+	base := func(gen abi.Tag, m handover.MemfdSpec) *handover.Spec {
 		c := memfdCombos[3]
 		for _, x := range memfdCombos {
-			if x.memfd == gen {
+			if abi.Tag(x.memfd) == gen {
 				c = x
 			}
 		}
@@ -292,9 +293,9 @@ func TestEncodeRefuses(t *testing.T) {
 	}
 	runs := func(r ...handover.FolioRunSpec) handover.FolioRuns { return r }
 	for _, tc := range []struct {
-		name, gen string
+		name, gen abi.Tag
 		m         handover.MemfdSpec
-		want      string
+		want      abi.Tag
 	}{
 		{"wide flags M0", "M0", handover.MemfdSpec{Size: 4096, FolioRuns: runs(handover.FolioRunSpec{Count: 1, Flags: []string{"0x1000"}})}, "12-bit flags field of M0"},
 		{"wide flags M2b", "M2b", handover.MemfdSpec{Size: 4096, FolioRuns: runs(handover.FolioRunSpec{Count: 1, Flags: []string{"0x8000"}})}, "12-bit flags field of M2b"},
@@ -316,9 +317,9 @@ func TestEncodeRefuses(t *testing.T) {
 		{"too many folios, runs", "M2b", handover.MemfdSpec{Size: 1 << 62, FolioRuns: runs(handover.FolioRunSpec{Count: 1 << 40})}, "more than 67108864 folios"},
 		{"index overflow", "M2b", handover.MemfdSpec{Size: 4096, FolioRuns: runs(handover.FolioRunSpec{Index: 1<<64 - 2, Count: 4})}, "past 2^64"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(string(tc.name), func(t *testing.T) {
 			_, err := handover.EncodeWith(base(tc.gen, tc.m), opener(map[string]phys.Memory{"src": testSource(3)}))
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
+			if err == nil || !strings.Contains(err.Error(), string(tc.want)) {
 				t.Errorf("error %v, want %q", err, tc.want)
 			}
 		})

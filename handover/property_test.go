@@ -12,7 +12,7 @@ import (
 
 // has reports whether generation tag places the struct name in memory.
 func has(tag, name string) bool {
-	g, ok := abi.Lookup(tag)
+	g, ok := abi.Lookup(abi.Tag(tag))
 	if !ok {
 		return false
 	}
@@ -22,8 +22,8 @@ func has(tag, name string) bool {
 
 // hasLiveupdateNumber reports whether generation tag stores the live-update
 // counter, as an FDT property or a luo_ser member.
-func hasLiveupdateNumber(tag string) bool {
-	g, _ := abi.Lookup(tag)
+func hasLiveupdateNumber(tag abi.Tag) bool {
+	g, _ := abi.Lookup(abi.Tag(tag))
 	for i := range g.Nodes {
 		if _, ok := g.Nodes[i].Prop("liveupdate-number"); ok {
 			return true
@@ -40,8 +40,8 @@ func hasLiveupdateNumber(tag string) bool {
 // randomSpec builds a state of random shape that generation luoTag can
 // hold: files only where the layout has file entries, FLBs only where it
 // has FLB entries, names within the layout's name field.
-func randomSpec(r *rand.Rand, khoTag, luoTag, memfdTag string) *Spec {
-	s := &Spec{KHO: khoTag, LUO: luoTag, Memfd: memfdTag}
+func randomSpec(r *rand.Rand, khoTag, luoTag, memfdTag abi.Tag) *Spec {
+	s := &Spec{KHO: abi.Tag(khoTag), LUO: abi.Tag(luoTag), Memfd: abi.Tag(memfdTag)}
 	if hasLiveupdateNumber(luoTag) {
 		s.LiveupdateNumber = r.Uint64N(100)
 	}
@@ -52,7 +52,7 @@ func randomSpec(r *rand.Rand, khoTag, luoTag, memfdTag string) *Spec {
 		}
 		return s
 	}
-	files := has(luoTag, "luo_file_ser")
+	files := has(string(luoTag), "luo_file_ser")
 	for i := range r.IntN(6) {
 		ss := SessionSpec{Name: fmt.Sprintf("s%d-%x", i, r.Uint32())}
 		for j := 0; files && j < r.IntN(5); j++ {
@@ -60,7 +60,7 @@ func randomSpec(r *rand.Rand, khoTag, luoTag, memfdTag string) *Spec {
 		}
 		s.Sessions = append(s.Sessions, ss)
 	}
-	for i := 0; has(luoTag, "luo_flb_ser") && i < r.IntN(4); i++ {
+	for i := 0; has(string(luoTag), "luo_flb_ser") && i < r.IntN(4); i++ {
 		s.FLBs = append(s.FLBs, FLBSpec{Name: fmt.Sprintf("flb-%d", i), Data: r.Uint64(), Count: 1 + r.Uint64N(3)})
 	}
 	return s
@@ -68,7 +68,7 @@ func randomSpec(r *rand.Rand, khoTag, luoTag, memfdTag string) *Spec {
 
 // randomFile is a memfd (three times in four when memfdTag is set) or a
 // file of another handler.
-func randomFile(r *rand.Rand, token uint64, memfdTag string) FileSpec {
+func randomFile(r *rand.Rand, token uint64, memfdTag abi.Tag) FileSpec {
 	fs := FileSpec{Token: token}
 	if memfdTag == "" || r.IntN(4) == 0 {
 		fs.Handler, fs.Data = "iommufd-v1", r.Uint64()
@@ -86,7 +86,7 @@ func randomFile(r *rand.Rand, token uint64, memfdTag string) FileSpec {
 
 // memfdFor returns the memfd generations a LUO generation can carry: L-feat
 // names handlers ("memfd" is M4); the others carry compatible strings.
-func memfdFor(luoTag string) []string {
+func memfdFor(luoTag abi.Tag) []string {
 	if luoTag == luo.TagFeat {
 		return []string{"M4"}
 	}
@@ -108,7 +108,7 @@ func TestCheckCombination(t *testing.T) {
 		{"L-6.19", "", "", false},
 		{"K4", "M1", "", false},
 	} {
-		err := CheckCombination(tc.kho, tc.luo, tc.memfd)
+		err := CheckCombination(abi.Tag(tc.kho), abi.Tag(tc.luo), abi.Tag(tc.memfd))
 		if (err == nil) != tc.ok {
 			t.Errorf("%s+%s+%s: %v", tc.kho, tc.luo, tc.memfd, err)
 		}
@@ -126,13 +126,13 @@ func TestEncodeDecodeProperty(t *testing.T) {
 	for _, luoTag := range luo.EncodableGenerations() {
 		for _, memfdTag := range memfdFor(luoTag) {
 			for _, khoTag := range khoTags {
-				name := khoTag + "+" + luoTag + "+" + memfdTag
-				if err := CheckCombination(khoTag, luoTag, memfdTag); err != nil {
+				name := fmt.Sprintf("%s+%s+%s", khoTag, luoTag, memfdTag)
+				if err := CheckCombination(abi.Tag(khoTag), luoTag, abi.Tag(memfdTag)); err != nil {
 					refused++
 					continue
 				}
 				for range 3 {
-					spec := randomSpec(r, khoTag, luoTag, memfdTag)
+					spec := randomSpec(r, abi.Tag(khoTag), luoTag, abi.Tag(memfdTag))
 					spec.Normalize()
 					enc, err := Encode(spec)
 					if err != nil {
@@ -140,7 +140,7 @@ func TestEncodeDecodeProperty(t *testing.T) {
 					}
 					// M2a and M2b (and L-v6 strides) can read the same bytes:
 					// name the generations, as a user who knows the producer would.
-					st, err := Walk(enc.Root, enc.Image, Options{LUO: luoTag, Memfd: memfdTag, KHO: khoTag})
+					st, err := Walk(enc.Root, enc.Image, Options{LUO: luoTag, Memfd: abi.Tag(memfdTag), KHO: abi.Tag(khoTag)})
 					if err != nil {
 						t.Fatalf("%s: walk: %v", name, err)
 					}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"gopkg.in/yaml.v3"
 )
 
@@ -16,9 +17,9 @@ type Spec struct {
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
 	// KHO, LUO and Memfd are abi generation tags ("K4", "L-luo-v5",
 	// "M2b"). LUO and Memfd may be empty for a state without them.
-	KHO   string `json:"kho" yaml:"kho"`
-	LUO   string `json:"luo,omitempty" yaml:"luo,omitempty"`
-	Memfd string `json:"memfd,omitempty" yaml:"memfd,omitempty"`
+	KHO   abi.Tag `json:"kho" yaml:"kho"`
+	LUO   abi.Tag `json:"luo,omitempty" yaml:"luo,omitempty"`
+	Memfd abi.Tag `json:"memfd,omitempty" yaml:"memfd,omitempty"`
 	// Base is the lowest physical address the encoder allocates from
 	// (default DefaultBase).
 	Base uint64 `json:"base,omitempty" yaml:"base,omitempty"`

@@ -114,9 +114,25 @@ type Consumed struct {
 	// Addr is the part's physical address.
 	Addr uint64
 	// Generation is the tag whose kernels consume it.
-	Generation string
+	Generation abi.Tag
 	abi.Consumption
 }
+
+// ClientKind names what a KHO client node holds; the client's node name
+// decides it.
+type ClientKind string
+
+// Client kinds.
+const (
+	ClientLUO           ClientKind = "LUO"
+	ClientMemblock      ClientKind = "memblock"
+	ClientKexecMetadata ClientKind = "kexec-metadata"
+	ClientKhoTest       ClientKind = "kho_test"
+	ClientUnknown       ClientKind = "unknown"
+)
+
+// String returns the kind as the node name spells it.
+func (k ClientKind) String() string { return string(k) }
 
 // Client is one child node of the KHO root.
 type Client struct {
@@ -125,9 +141,9 @@ type Client struct {
 	HasAddr bool   // the root gave a readable pointer (Addr is 0 otherwise)
 	Size    uint64 // blob-size, or the length read (FDT totalsize)
 	HasSize bool   // the root carried blob-size
-	// Kind is "LUO", "memblock", "kexec-metadata", "kho_test", or
-	// "unknown" for a client this build does not decode.
-	Kind string
+	// Kind is what the client holds, ClientUnknown for a client this
+	// build does not decode.
+	Kind ClientKind
 	// Blob is the client's blob as read, nil when it could not be read.
 	Blob []byte
 	// Err is why the client could not be decoded, or nil.

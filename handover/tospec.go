@@ -86,19 +86,16 @@ func (s *State) spec(m phys.Memory, o SpecOptions, legacy bool) *Spec {
 // specBase returns the base an encoder starts its allocations at to lay
 // the state out where it is: the lowest preserved block outside the
 // memblock regions (the encoder allocates upwards from its base, and
-// places memblock regions where they are), but above every region. It
-// returns 0 (the default) when that is DefaultBase or the map is unknown.
+// places memblock regions where they are, below or above it). It returns
+// 0 (the default) when that is DefaultBase or the map is unknown.
 func (s *State) specBase() uint64 {
 	if s.Preserved == nil {
 		return 0
 	}
 	var regions []phys.Range
-	var above uint64
 	if s.Memblock != nil {
 		for _, r := range s.Memblock.Regions {
-			rg := phys.Range{Start: r.Start, Size: r.Size}
-			regions = append(regions, rg)
-			above = max(above, (rg.End()+phys.PageSize-1)&^(phys.PageSize-1))
+			regions = append(regions, phys.Range{Start: r.Start, Size: r.Size})
 		}
 	}
 	// The runs ascend by address: the first block outside every region
@@ -123,8 +120,8 @@ next:
 	if !found {
 		return 0
 	}
-	if base := max(lowest, above); base != DefaultBase {
-		return base
+	if lowest != DefaultBase {
+		return lowest
 	}
 	return 0
 }

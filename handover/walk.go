@@ -17,7 +17,7 @@ import (
 type Options struct {
 	// KHO, LUO and Memfd override detection with an abi generation tag
 	// ("K1a", "L-v6", "M2a"); empty means detect.
-	KHO, LUO, Memfd string
+	KHO, LUO, Memfd abi.Tag
 	// SubBlobs holds client blobs by node name when the source has them
 	// apart from memory (debugfs sub_fdts); they are used instead of
 	// reading the client's address.
@@ -64,7 +64,7 @@ func (w *walker) problem(err error) {
 
 // assumed is the detection of a generation the user named: the bytes are
 // read as that generation whatever they say.
-func assumed(tag, flag string) abi.Detection {
+func assumed(tag abi.Tag, flag string) abi.Detection {
 	return abi.Detection{Tag: tag, Confidence: abi.Assumed, Evidence: []string{"generation given by the user (" + flag + ")"}}
 }
 
@@ -104,11 +104,11 @@ func problems(n int) string {
 }
 
 // tagList names generation tags for a message, "no generation" for none.
-func tagList(tags []string) string {
+func tagList(tags []abi.Tag) string {
 	if len(tags) == 0 {
 		return "no generation"
 	}
-	return strings.Join(tags, " and ")
+	return abi.JoinTags(tags, " and ")
 }
 
 // crossCheck records, as LUO detection conflicts, a combination of
@@ -125,7 +125,7 @@ func (w *walker) crossCheck() {
 
 // consumed records part as consumed and reports true when the generation
 // tag's receiving kernel has consumed it by the walk's stage.
-func (w *walker) consumed(tag, part, path string, addr uint64) bool {
+func (w *walker) consumed(tag abi.Tag, part, path string, addr uint64) bool {
 	if w.opts.Stage == abi.StageHandover {
 		return false
 	}
@@ -155,7 +155,7 @@ func (w *walker) memmap() {
 	var mm kho.Memmap
 	var err error
 	if chunkList(r, d) {
-		tag := ""
+		var tag abi.Tag
 		if d.IsAssumed() {
 			tag = d.Tag
 		}
@@ -169,7 +169,7 @@ func (w *walker) memmap() {
 					d.Evidence = append(d.Evidence, fmt.Sprintf("the chunk list reads the same with %s bitmaps; read as %s", bitmapSizes(r.Generations()), v1.Tag))
 				} else {
 					d.Alternatives, d.Confidence = nil, abi.High
-					d.Evidence = append(d.Evidence, fmt.Sprintf("the chunk list only makes sense with %s bitmaps", bitmapSizes([]string{v1.Tag})))
+					d.Evidence = append(d.Evidence, fmt.Sprintf("the chunk list only makes sense with %s bitmaps", bitmapSizes([]abi.Tag{v1.Tag})))
 				}
 			}
 		}
@@ -212,9 +212,9 @@ func partialFits(mm kho.Memmap, m phys.Memory) bool {
 func chunkList(r *kho.Root, d *abi.Detection) bool {
 	tags := r.Generations()
 	if d.IsAssumed() {
-		tags = []string{d.Tag}
+		tags = []abi.Tag{d.Tag}
 	}
-	return slices.ContainsFunc(tags, func(tag string) bool {
+	return slices.ContainsFunc(tags, func(tag abi.Tag) bool {
 		_, ok := kho.V1BitmapSize(tag)
 		return ok
 	})
@@ -222,7 +222,7 @@ func chunkList(r *kho.Root, d *abi.Detection) bool {
 
 // bitmapSizes names the chunk-list bitmap sizes of KHO generations tags,
 // as in "512-byte and 4096-byte".
-func bitmapSizes(tags []string) string {
+func bitmapSizes(tags []abi.Tag) string {
 	var sizes []string
 	for _, tag := range tags {
 		if n, ok := kho.V1BitmapSize(tag); ok {
@@ -233,15 +233,15 @@ func bitmapSizes(tags []string) string {
 }
 
 // clientKinds maps KHO node names to the decoders of this package.
-var clientKinds = map[string]string{
-	"LUO": "LUO", "memblock": "memblock", "kexec-metadata": "kexec-metadata", "kho_test": "kho_test",
+var clientKinds = map[string]ClientKind{
+	"LUO": ClientLUO, "memblock": ClientMemblock, "kexec-metadata": ClientKexecMetadata, "kho_test": ClientKhoTest,
 }
 
 func (w *walker) client(sub kho.Subtree) {
 	c := Client{Name: sub.Name, Addr: sub.Addr, Size: sub.Size, HasSize: sub.HasSize, Kind: clientKinds[sub.Name],
 		HasAddr: sub.Err == nil || sub.Err.Check != kho.CheckClientPointer}
 	if c.Kind == "" {
-		c.Kind = "unknown"
+		c.Kind = ClientUnknown
 	}
 	defer func() { w.s.Clients = append(w.s.Clients, c) }()
 	if sub.Err != nil {
@@ -309,13 +309,13 @@ func (w *walker) clientBlob(c *Client, path string) ([]byte, error) {
 func (w *walker) decodeClient(c *Client) error {
 	var err error
 	switch c.Kind {
-	case "LUO":
+	case ClientLUO:
 		err = w.luo(c)
-	case "memblock":
+	case ClientMemblock:
 		w.s.Memblock, err = kho.DecodeMemblock(c.Blob)
-	case "kexec-metadata":
+	case ClientKexecMetadata:
 		w.s.KexecMetadata, err = kho.DecodeKexecMetadata(c.Blob)
-	case "kho_test":
+	case ClientKhoTest:
 		w.s.KhoTest, err = kho.DecodeKhoTest(c.Blob)
 	}
 	return err
@@ -385,10 +385,10 @@ func (w *walker) luoConsumed(c *Client) bool {
 					if tag != "" {
 						return false // more than one candidate: do not guess
 					}
-					tag = g.Tag
+					tag = string(g.Tag)
 				}
 			}
-			d = abi.Detection{Tag: tag, Confidence: abi.Low, Evidence: []string{
+			d = abi.Detection{Tag: abi.Tag(tag), Confidence: abi.Low, Evidence: []string{
 				fmt.Sprintf("the blob no longer decodes (%v); %s is the released generation whose kernels free it at boot", err, tag)}}
 		}
 	}
@@ -402,7 +402,7 @@ func (w *walker) luoConsumed(c *Client) bool {
 	return true
 }
 
-func consumesBlob(tag string) bool {
+func consumesBlob(tag abi.Tag) bool {
 	g, ok := abi.Lookup(tag)
 	if !ok {
 		return false
@@ -469,8 +469,8 @@ func (w *walker) detectMemfd() {
 		if f.Memfd == nil {
 			continue
 		}
-		if !seen[f.Memfd.Generation] {
-			seen[f.Memfd.Generation] = true
+		if !seen[string(f.Memfd.Generation)] {
+			seen[string(f.Memfd.Generation)] = true
 			if d.Tag == "" {
 				d.Tag = f.Memfd.Generation
 			} else {
@@ -480,8 +480,8 @@ func (w *walker) detectMemfd() {
 			d.Evidence = append(d.Evidence, fmt.Sprintf("%s: %s", f.File.Path, f.Memfd.Reason))
 		}
 		for _, alt := range f.Memfd.Alternatives {
-			if !seen[alt] {
-				seen[alt] = true
+			if !seen[string(alt)] {
+				seen[string(alt)] = true
 				d.Alternatives = append(d.Alternatives, alt)
 				d.Confidence = abi.Low
 			}

@@ -15,7 +15,7 @@ import (
 type Options struct {
 	// KHO, LUO and Memfd are generations to assume (abi tags such as "K1a",
 	// "L-v6", "M2a") instead of detecting them.
-	KHO, LUO, Memfd string
+	KHO, LUO, Memfd abi.Tag
 	// Root, when HasRoot is set, is the physical address of the KHO root
 	// to read in a memory dump holding several.
 	Root    uint64
@@ -88,11 +88,11 @@ func (o *Options) check() error {
 	for _, g := range []struct {
 		option, tag string
 		comp        abi.Component
-	}{{"kho", o.KHO, abi.ComponentKHO}, {"luo", o.LUO, abi.ComponentLUO}, {"memfd", o.Memfd, abi.ComponentMemfd}} {
+	}{{"kho", string(o.KHO), abi.ComponentKHO}, {"luo", string(o.LUO), abi.ComponentLUO}, {"memfd", string(o.Memfd), abi.ComponentMemfd}} {
 		if g.tag == "" {
 			continue
 		}
-		if gen, ok := abi.Lookup(g.tag); !ok || gen.Component != g.comp {
+		if gen, ok := abi.Lookup(abi.Tag(g.tag)); !ok || gen.Component != g.comp {
 			return &OptionError{g.option, g.tag, fmt.Sprintf("%q is not a %s generation (see 'luoinspect abi list')", g.tag, g.comp)}
 		}
 	}

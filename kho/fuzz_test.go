@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -116,7 +117,7 @@ func FuzzMemmapV1(f *testing.F) {
 		}
 		tag := []string{"", "K1a", "K1b"}[data[0]%3]
 		pa := fuzzBase + uint64(data[1]%fuzzPages)*4096
-		mm, err := DecodeMemmapV1(fuzzImage(data[2:]), pa, tag)
+		mm, err := DecodeMemmapV1(fuzzImage(data[2:]), pa, abi.Tag(tag))
 		if err != nil {
 			checkPhysError(t, err)
 		}
@@ -152,7 +153,7 @@ func FuzzMemmapRadix(f *testing.F) {
 func rootSeeds(tb testing.TB) [][]byte {
 	var out [][]byte
 	for _, tag := range []string{"K1a", "K1b", "K3", "K-RFC-compat"} {
-		r, err := NewRoot(tag, 0x116be4000)
+		r, err := NewRoot(abi.Tag(tag), 0x116be4000)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -187,7 +188,7 @@ func v1Seeds(tb testing.TB) [][]byte {
 	var out [][]byte
 	for i, tag := range []string{"K1a", "K1b"} {
 		img := phys.NewImage()
-		pa, err := EncodeMemmapV1(phys.NewAllocator(img, fuzzBase), blocks, tag)
+		pa, err := EncodeMemmapV1(phys.NewAllocator(img, fuzzBase), blocks, abi.Tag(tag))
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -18,7 +18,7 @@ var (
 // mustProp returns the name of the first property of kind k of node path
 // in generation tag's main FDT. A miss is a programming error.
 func mustProp(tag, path string, k abi.PropKind) string {
-	for _, p := range abi.MustNode(tag, path).Props {
+	for _, p := range abi.MustNode(abi.Tag(tag), path).Props {
 		if p.Kind == k {
 			return p.Name
 		}

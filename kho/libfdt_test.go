@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	ora "github.com/luoinspect/luoinspect/internal/libfdtoracle"
 	"github.com/luoinspect/luoinspect/kho"
 )
@@ -25,7 +26,7 @@ const (
 
 // khoGen is what the kernel of a KHO generation writes into the root.
 type khoGen struct {
-	tag    string
+	tag    abi.Tag
 	compat string // the single root compatible string
 	ptr    string // client pointer property
 	sized  bool   // kho_add_subtree also sets blob-size
@@ -133,7 +134,7 @@ func TestLibfdtRoot(t *testing.T) {
 	t.Run("encoder-extras", func(t *testing.T) {
 		extra := []kho.Prop{{Name: "x-a", Value: []byte{1, 2, 3}}, {Name: "x-b", Value: ora.LE64(7)}}
 		for _, g := range []khoGen{khoGens[0], khoGens[3]} {
-			t.Run(g.tag, func(t *testing.T) {
+			t.Run(string(g.tag), func(t *testing.T) {
 				r, err := kho.NewRoot(g.tag, khoMapPA)
 				if err != nil {
 					t.Fatal(err)

@@ -3,12 +3,13 @@ package kho
 import (
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
 func TestV1BitmapSize(t *testing.T) {
 	for tag, want := range map[string]int{"K1a": 512, "K1b": 4096, "K2": 0, "K4": 0, "L-FLB": 0, "nope": 0} {
-		got, ok := V1BitmapSize(tag)
+		got, ok := V1BitmapSize(abi.Tag(tag))
 		if got != want || ok != (want != 0) {
 			t.Errorf("V1BitmapSize(%s) = %d, %v; want %d", tag, got, ok, want)
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -37,25 +38,25 @@ func canonical(seq iter.Seq[phys.Block]) []phys.Block {
 
 func TestMemmapV1RoundTrip(t *testing.T) {
 	for _, tc := range []struct {
-		tag, auto string
+		tag, auto abi.Tag
 		spread    uint64 // one bitmap's span at order 0
 		ambiguous bool
 	}{
 		{"K1a", "K1a", 16 << 20, false},
 		{"K1b", "K1b", 128 << 20, true},
 	} {
-		t.Run(tc.tag, func(t *testing.T) {
+		t.Run(string(tc.tag), func(t *testing.T) {
 			img := phys.NewImage()
 			a := phys.NewAllocator(img, 0x100000)
 			blocks := sampleBlocks(tc.spread)
-			pa, err := EncodeMemmapV1(a, blocks, tc.tag)
+			pa, err := EncodeMemmapV1(a, blocks, abi.Tag(tc.tag))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(a.Preserved) != 0 {
 				t.Errorf("the map's own pages were preserved: %v", a.Preserved)
 			}
-			mm, err := DecodeMemmapV1(img, pa, tc.tag)
+			mm, err := DecodeMemmapV1(img, pa, abi.Tag(tc.tag))
 			if err != nil {
 				t.Fatal(err)
 			}

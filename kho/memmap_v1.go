@@ -37,7 +37,7 @@ var (
 // v1Variant returns the bitmap size in bytes and PRESERVE_BITS of KHO
 // generation tag, when its registry entry has the chunk list's bitmap
 // struct (K1a, K1b).
-func v1Variant(tag string) (size int, preserveBits uint64, err error) {
+func v1Variant(tag abi.Tag) (size int, preserveBits uint64, err error) {
 	if g, ok := abi.Lookup(tag); ok && g.Component == abi.ComponentKHO {
 		s, hasBitmap := g.Struct("kho_mem_phys_bits")
 		c, hasBits := g.Constant("PRESERVE_BITS")
@@ -52,7 +52,7 @@ func v1Variant(tag string) (size int, preserveBits uint64, err error) {
 // KHO generation tag when its preserved-memory map is kho-v1's chunk list
 // (512 for K1a, 4096 for K1b); ok is false for a generation with another
 // map.
-func V1BitmapSize(tag string) (size int, ok bool) {
+func V1BitmapSize(tag abi.Tag) (size int, ok bool) {
 	size, _, err := v1Variant(tag)
 	return size, err == nil
 }
@@ -62,7 +62,7 @@ func V1BitmapSize(tag string) (size int, ok bool) {
 type MemmapV1 struct {
 	// Tag is the generation whose bitmap size was used: "K1a" (512-byte
 	// bitmaps) or "K1b" (4096-byte bitmaps).
-	Tag string
+	Tag abi.Tag
 	// Ambiguous is set when the caller let the decoder choose and nothing
 	// in the map proved K1a; the decoder then read it as K1b. A K1a map
 	// whose bitmaps happen to be page aligned and whose phys_start values
@@ -174,7 +174,7 @@ func multipleOfPow2(x uint64, k uint) bool {
 // phys.ErrLimit problem counting the rest). Whenever it is non-nil the map
 // is incomplete and its blocks are a lower bound of the preserved memory.
 // The map is nil only for a tag other than "", "K1a" and "K1b".
-func DecodeMemmapV1(m phys.Memory, pa uint64, tag string) (*MemmapV1, error) {
+func DecodeMemmapV1(m phys.Memory, pa uint64, tag abi.Tag) (*MemmapV1, error) {
 	mm := &MemmapV1{Tag: tag}
 	if tag != "" {
 		if _, _, err := v1Variant(tag); err != nil {
@@ -312,7 +312,7 @@ func provesK1a(mm *MemmapV1) bool {
 // phys_start within a run, a new chunk whenever one holds
 // KHOSER_BITMAP_SIZE pointers, phys_start = (index * PRESERVE_BITS) <<
 // (order + 12). Every block must be aligned to its own size.
-func EncodeMemmapV1(a *phys.Allocator, blocks []phys.Block, tag string) (uint64, error) {
+func EncodeMemmapV1(a *phys.Allocator, blocks []phys.Block, tag abi.Tag) (uint64, error) {
 	size, preserveBits, err := v1Variant(tag)
 	if err != nil {
 		return 0, err

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -89,7 +90,7 @@ type wantClient struct {
 // TestDecodeRootKeepsGoing: a root with one problem still yields every
 // client, and the problem with its check.
 func TestDecodeRootKeepsGoing(t *testing.T) {
-	encoded := func(tag string) []byte {
+	encoded := func(tag abi.Tag) []byte {
 		r := mustRoot(t, tag, "memblock", "LUO", "kexec-metadata")
 		// The last client added carries a long property name, the last
 		// string of the strings block: cutting the blob's tail by 40

@@ -50,7 +50,7 @@ func (l RootLayout) String() string {
 // generation. The early (6.18) K1b phase also built the root at finalize;
 // its layout is not recorded in the reference and LayoutFor follows the
 // 6.19-era K1b producer.
-func LayoutFor(tag string) RootLayout {
+func LayoutFor(tag abi.Tag) RootLayout {
 	if tag == "K1a" {
 		return LayoutSequential
 	}
@@ -124,7 +124,7 @@ type Root struct {
 // NewRoot returns an empty root of KHO generation tag ("K1a", "K1b",
 // "K2", "K3", "K4", "K-RFC-compat") with the compatible string and layout
 // that generation's kernel writes.
-func NewRoot(tag string, memoryMap uint64) (*Root, error) {
+func NewRoot(tag abi.Tag, memoryMap uint64) (*Root, error) {
 	g, ok := abi.Lookup(tag)
 	if !ok || g.Component != abi.ComponentKHO || len(g.Compatibles) == 0 {
 		return nil, fmt.Errorf("kho: %q is not a KHO core generation: %w", tag, phys.ErrUnsupported)
@@ -173,8 +173,8 @@ func (r *Root) Subtree(name string) (*Subtree, bool) {
 // them apart), one tag otherwise, none for an unknown string. A granular
 // string with an unknown combination of sub-components falls back to its
 // base.
-func (r *Root) Generations() []string {
-	var tags []string
+func (r *Root) Generations() []abi.Tag {
+	var tags []abi.Tag
 	for _, c := range []string{r.Compatible, r.Base} {
 		for _, g := range abi.ByCompatibleIn(abi.ComponentKHO, c) {
 			tags = append(tags, g.Tag)

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -17,9 +18,9 @@ const sampleMap = 0x116be4000 // the map PA of the docs/abi/fdt-layout.md exampl
 func be32(b []byte, off int) uint32 { return binary.BigEndian.Uint32(b[off:]) }
 
 // mustRoot builds a root of tag with the given clients added in order.
-func mustRoot(t *testing.T, tag string, clients ...string) *Root {
+func mustRoot(t *testing.T, tag abi.Tag, clients ...string) *Root {
 	t.Helper()
-	r, err := NewRoot(tag, sampleMap)
+	r, err := NewRoot(abi.Tag(tag), sampleMap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func allZero(b []byte) bool {
 // its K2/K3/K4 variants: memblock added, then LUO.
 func TestRootAfterAdds(t *testing.T) {
 	tests := []struct {
-		tag           string
+		tag           abi.Tag
 		total, strs   uint32
 		ptr           string
 		blobSizeFirst bool
@@ -93,7 +94,7 @@ func TestRootAfterAdds(t *testing.T) {
 		{"K4", 281, 57, "preserved-data", true},
 	}
 	for _, tc := range tests {
-		t.Run(tc.tag, func(t *testing.T) {
+		t.Run(string(tc.tag), func(t *testing.T) {
 			blob, _ := encodeRoot(t, mustRoot(t, tc.tag, "memblock", "LUO"))
 			if got := uint32(len(blob)); got != tc.total || be32(blob, 4) != tc.total {
 				t.Fatalf("totalsize %d (header %d), want %d", got, be32(blob, 4), tc.total)
@@ -171,7 +172,7 @@ func TestRootRoundTrip(t *testing.T) {
 	tags := []string{"K1a", "K1b", "K2", "K3", "K4", "K-RFC-compat"}
 	for _, tag := range tags {
 		for _, n := range []int{0, 1, 3} {
-			r := mustRoot(t, tag, []string{"LUO", "memblock", "kexec-metadata"}[:n]...)
+			r := mustRoot(t, abi.Tag(tag), []string{"LUO", "memblock", "kexec-metadata"}[:n]...)
 			if n == 0 {
 				r.Layout = LayoutSequential
 			}
@@ -213,14 +214,14 @@ func checkRoundTrip(t *testing.T, name string, r *Root) {
 
 func TestRootGenerations(t *testing.T) {
 	for tag, want := range map[string]string{"K1a": "K1a K1b", "K1b": "K1a K1b", "K2": "K2", "K4": "K4", "K-RFC-compat": "K-RFC-compat"} {
-		r := mustRoot(t, tag)
-		if got := join(r.Generations()); got != want {
+		r := mustRoot(t, abi.Tag(tag))
+		if got := abi.JoinTags(r.Generations(), " "); got != want {
 			t.Errorf("%s: Generations() = %q, want %q", tag, got, want)
 		}
 	}
 	r := &Root{}
 	r.setCompatible("kho-v4;radix-v2")
-	if got := join(r.Generations()); got != "K4" || r.Base != "kho-v4" || join(r.SubCompatibles) != "radix-v2" {
+	if got := abi.JoinTags(r.Generations(), " "); got != "K4" || r.Base != "kho-v4" || join(r.SubCompatibles) != "radix-v2" {
 		t.Errorf("granular fallback: %q, base %q, subs %v", got, r.Base, r.SubCompatibles)
 	}
 	rfc := mustRoot(t, "K-RFC-compat")

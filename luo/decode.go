@@ -26,14 +26,14 @@ const root = "LUO"
 // Since the blob's own physical address is unknown here, problems inside
 // the blob carry phys.NoAddr and the blob offset. m may be nil when the
 // state needs no memory beyond the blob.
-func Decode(m phys.Memory, blob []byte, gen string) (*State, error) {
+func Decode(m phys.Memory, blob []byte, gen abi.Tag) (*State, error) {
 	return decode(m, blob, phys.NoAddr, gen)
 }
 
 // DecodeBlob decodes blob, a copy of the LUO blob that sits at physical
 // address addr (as debugfs shows it), like Decode; problems inside the blob
 // and the state's Layout.BlobAddr then carry addr.
-func DecodeBlob(m phys.Memory, blob []byte, addr uint64, gen string) (*State, error) {
+func DecodeBlob(m phys.Memory, blob []byte, addr uint64, gen abi.Tag) (*State, error) {
 	return decode(m, blob, addr, gen)
 }
 
@@ -41,7 +41,7 @@ func DecodeBlob(m phys.Memory, blob []byte, addr uint64, gen string) (*State, er
 // them like Decode; problems inside the blob then carry its physical
 // address, and the state's Layout.BlobAddr is set. The State is nil when
 // the blob cannot be read or no generation can be determined.
-func DecodeAt(m phys.Memory, addr, size uint64, gen string) (*State, error) {
+func DecodeAt(m phys.Memory, addr, size uint64, gen abi.Tag) (*State, error) {
 	if m == nil {
 		m = phys.NewImage()
 	}
@@ -52,7 +52,7 @@ func DecodeAt(m phys.Memory, addr, size uint64, gen string) (*State, error) {
 	return decode(m, blob, addr, gen)
 }
 
-func decode(m phys.Memory, blob []byte, addr uint64, gen string) (*State, error) {
+func decode(m phys.Memory, blob []byte, addr uint64, gen abi.Tag) (*State, error) {
 	if m == nil {
 		m = phys.NewImage()
 	}

@@ -47,14 +47,14 @@ import (
 // Anything else fails with a *phys.Error wrapping phys.ErrUnsupported
 // (unknown strings) or phys.ErrMalformed (an FDT that does not parse), and
 // a Detection with an empty Tag holding the evidence gathered so far.
-func Detect(blob []byte, m phys.Memory, kho string) (abi.Detection, error) {
+func Detect(blob []byte, m phys.Memory, kho abi.Tag) (abi.Detection, error) {
 	return detect(blob, m, kho)
 }
 
 // detector carries one Detect call.
 type detector struct {
 	m   phys.Memory
-	kho string
+	kho abi.Tag
 	det abi.Detection
 }
 
@@ -67,19 +67,19 @@ func (dt *detector) conflict(format string, args ...any) {
 }
 
 // decide sets the tag, the confidence and the alternatives.
-func (dt *detector) decide(tag string, c abi.Confidence, alternatives ...string) {
+func (dt *detector) decide(tag abi.Tag, c abi.Confidence, alternatives ...abi.Tag) {
 	dt.det.Tag, dt.det.Confidence, dt.det.Alternatives = tag, c, alternatives
 }
 
 // missing records the conflict of a part generation tag writes that the
 // blob lacks.
-func (dt *detector) missing(node, tag string) {
+func (dt *detector) missing(node, tag abi.Tag) {
 	dt.conflict("the %s node that %s writes is missing", node, tag)
 }
 
 // pairs reports whether LUO generation tag pairs with the KHO generation,
 // and whether the registry knows.
-func (dt *detector) pairs(tag string) (pairs, known bool) {
+func (dt *detector) pairs(tag abi.Tag) (pairs, known bool) {
 	g, ok := abi.Lookup(tag)
 	if !ok {
 		return true, false
@@ -87,7 +87,7 @@ func (dt *detector) pairs(tag string) (pairs, known bool) {
 	return g.PairsWith(dt.kho)
 }
 
-func detect(blob []byte, m phys.Memory, kho string) (abi.Detection, error) {
+func detect(blob []byte, m phys.Memory, kho abi.Tag) (abi.Detection, error) {
 	dt := &detector{m: m, kho: kho}
 	var err error
 	switch {
@@ -107,7 +107,7 @@ func detect(blob []byte, m phys.Memory, kho string) (abi.Detection, error) {
 	if pairs, known := dt.pairs(dt.det.Tag); known && !pairs {
 		g, _ := abi.Lookup(dt.det.Tag)
 		dt.conflict("LUO generation %s does not pair with KHO generation %s (%s kernels hand over with %s)",
-			dt.det.Tag, kho, dt.det.Tag, strings.Join(g.KHO, ", "))
+			dt.det.Tag, kho, dt.det.Tag, abi.JoinTags(g.KHO, ", "))
 	} else if known {
 		dt.evidence("KHO generation %s pairs with %s", kho, dt.det.Tag)
 	}

@@ -155,7 +155,7 @@ func (dt *detector) sessionV6(sn fdt.Node, hasFLB bool) {
 	}
 	best, cands, notes := scoreV6(dt.m, hdr, hasFLB, false)
 	dt.det.Evidence = append(dt.det.Evidence, notes...)
-	var alts []string
+	var alts []abi.Tag
 	anyValid := false
 	for _, c := range cands {
 		anyValid = anyValid || c.valid

@@ -51,7 +51,7 @@ var luoFDTSize = int(abi.MustConstant(Tag619, "LUO_FDT_SIZE"))
 // every Addr and Path are ignored. Capacity overruns fail with
 // phys.ErrLimit, content the generation cannot express with
 // phys.ErrUnsupported, and names holding a NUL with phys.ErrMalformed.
-func Encode(a *phys.Allocator, s *State, gen string) (blob []byte, blobAddr uint64, err error) {
+func Encode(a *phys.Allocator, s *State, gen abi.Tag) (blob []byte, blobAddr uint64, err error) {
 	if gen == "" {
 		gen = s.Generation
 	}
@@ -77,7 +77,7 @@ func Encode(a *phys.Allocator, s *State, gen string) (blob []byte, blobAddr uint
 
 // encodeLayout returns the layout of generation gen that s asks for: for
 // L-v6, the one of its session entry size.
-func encodeLayout(s *State, gen string) (*layout, error) {
+func encodeLayout(s *State, gen abi.Tag) (*layout, error) {
 	l, ok := layouts[gen]
 	if !ok {
 		return nil, phys.Errorf(phys.ErrUnsupported, root, phys.NoAddr, -1, "no LUO generation %q", gen)

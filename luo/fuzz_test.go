@@ -24,7 +24,7 @@ var fuzzWorld = sync.OnceValues(func() (*phys.Image, map[string][]byte) {
 		if err != nil {
 			panic(fmt.Sprintf("%s: %v", tag, err))
 		}
-		blobs[tag] = blob
+		blobs[string(tag)] = blob
 	}
 	return img, blobs
 })
@@ -32,7 +32,7 @@ var fuzzWorld = sync.OnceValues(func() (*phys.Image, map[string][]byte) {
 // smallState is a state every generation gen can hold: n sessions of
 // 2, 1, 0… files (name-only sessions for L-6.19-pre, one global file for
 // L-RFC) and the FLBs where the layout has them.
-func smallState(gen string, n int, withFLBs []FLB) State {
+func smallState(gen abi.Tag, n int, withFLBs []FLB) State {
 	s := State{LiveupdateNumber: 1, Sessions: sample(n, func(i int) int { return 2 - i }, gen == TagFeat)}
 	switch gen {
 	case TagRFC:
@@ -44,7 +44,7 @@ func smallState(gen string, n int, withFLBs []FLB) State {
 	case TagFeat:
 		s.Features = &Features{7, 7, 7}
 	}
-	if layouts[gen].flb != nil {
+	if layouts[abi.Tag(gen)].flb != nil {
 		s.FLBs = withFLBs
 	}
 	return s
@@ -77,7 +77,7 @@ func patchImage(img *phys.Image, patch []byte) func() {
 	return func() {}
 }
 
-func genFor(sel uint8) string {
+func genFor(sel uint8) abi.Tag {
 	if sel == 0 {
 		return ""
 	}
@@ -88,14 +88,14 @@ func genFor(sel uint8) string {
 func FuzzDecode(f *testing.F) {
 	_, blobs := fuzzWorld()
 	for i, tag := range Generations() {
-		f.Add(blobs[tag], []byte(nil), uint8(0))
-		f.Add(blobs[tag], []byte(nil), uint8(i+1))
+		f.Add(blobs[string(tag)], []byte(nil), uint8(0))
+		f.Add(blobs[string(tag)], []byte(nil), uint8(i+1))
 	}
 	f.Fuzz(func(t *testing.T, blob, patch []byte, sel uint8) {
 		img, _ := fuzzWorld()
 		defer patchImage(img, patch)()
 		gen := genFor(sel)
-		st, err := Decode(img, blob, gen)
+		st, err := Decode(img, blob, abi.Tag(gen))
 		checkProblems(t, err)
 		if gen != "" && st == nil {
 			t.Fatalf("asked for %s, got no state (%v)", gen, err)
@@ -134,7 +134,7 @@ func FuzzDecode(f *testing.F) {
 func FuzzDetect(f *testing.F) {
 	_, blobs := fuzzWorld()
 	for _, tag := range Generations() {
-		f.Add(blobs[tag], []byte(nil))
+		f.Add(blobs[string(tag)], []byte(nil))
 	}
 	f.Fuzz(func(t *testing.T, blob, patch []byte) {
 		img, _ := fuzzWorld()
@@ -158,7 +158,7 @@ func FuzzDetect(f *testing.F) {
 			t.Fatalf("low confidence without alternatives or conflicts: %+v", det)
 		}
 		for _, k := range []string{"K1b", "K2", "K4"} {
-			if d, err := Detect(blob, img, k); err != nil || d.Tag == "" {
+			if d, err := Detect(blob, img, abi.Tag(k)); err != nil || d.Tag == "" {
 				t.Fatalf("Detect with KHO %s fails (%v) where it succeeds without", k, err)
 			}
 		}
@@ -172,9 +172,9 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	_, blobs := fuzzWorld()
 	seeds := map[string][]any{}
 	for i, tag := range Generations() {
-		seeds["FuzzDecode/detect-"+tag] = []any{blobs[tag], []byte(nil), uint8(0)}
-		seeds["FuzzDecode/explicit-"+tag] = []any{blobs[tag], []byte(nil), uint8(i + 1)}
-		seeds["FuzzDetect/"+tag] = []any{blobs[tag], []byte(nil)}
+		seeds["FuzzDecode/detect-"+string(tag)] = []any{blobs[string(tag)], []byte(nil), uint8(0)}
+		seeds["FuzzDecode/explicit-"+string(tag)] = []any{blobs[string(tag)], []byte(nil), uint8(i + 1)}
+		seeds["FuzzDetect/"+string(tag)] = []any{blobs[string(tag)], []byte(nil)}
 	}
 	testutil.WriteSeeds(t, "LUO_WRITE_SEEDS", testutil.SeedsCurrent, seeds)
 }

@@ -1,27 +1,25 @@
 package luo
 
 import (
-	"sort"
-
 	"github.com/luoinspect/luoinspect/abi"
 )
 
 // Generation tags handled by this package (abi/luo.go).
 const (
-	TagRFC       = "L-RFC"        // luo-v1 FDT, /subsystems, files as FDT nodes
-	TagV4        = "L-v4"         // luo-v1 FDT, /subsystems, separate luo-session FDT
-	TagV5        = "L-v5"         // luo-session-v1 + luo-session-head, 80-byte sessions
-	TagV6        = "L-v6"         // luo-session-v1 + luo-session-header, 88 (or 80) byte sessions
-	Tag619Pre    = "L-6.19-pre"   // luo-session-v1, {count} header, 64-byte name-only sessions
-	Tag619       = "L-6.19"       // luo-session-v2, no FLB node (Linux 6.19)
-	TagFLB       = "L-FLB"        // luo-session-v2 plus the luo-flb node
-	TagLuoV2     = "L-luo-v2"     // luo-v2 FDT pointing to a 24-byte luo_ser
-	TagLuoV3     = "L-luo-v3"     // raw 32-byte luo_ser, contiguous arrays
-	TagBlk       = "L-blk"        // raw 48-byte luo_ser luo-v3/v4-kho-block-v1
-	TagLuoV4     = "L-luo-v4"     // raw luo_ser luo-v4, session block chains
-	TagLuoV5     = "L-luo-v5"     // raw luo_ser luo-v5, session and file block chains
-	TagRFCCompat = "L-RFC-compat" // raw 40-byte luo_ser luo-v5;block-v1
-	TagFeat      = "L-feat"       // 152-byte luo_ser with a feature header
+	TagRFC       abi.Tag = "L-RFC"        // luo-v1 FDT, /subsystems, files as FDT nodes
+	TagV4        abi.Tag = "L-v4"         // luo-v1 FDT, /subsystems, separate luo-session FDT
+	TagV5        abi.Tag = "L-v5"         // luo-session-v1 + luo-session-head, 80-byte sessions
+	TagV6        abi.Tag = "L-v6"         // luo-session-v1 + luo-session-header, 88 (or 80) byte sessions
+	Tag619Pre    abi.Tag = "L-6.19-pre"   // luo-session-v1, {count} header, 64-byte name-only sessions
+	Tag619       abi.Tag = "L-6.19"       // luo-session-v2, no FLB node (Linux 6.19)
+	TagFLB       abi.Tag = "L-FLB"        // luo-session-v2 plus the luo-flb node
+	TagLuoV2     abi.Tag = "L-luo-v2"     // luo-v2 FDT pointing to a 24-byte luo_ser
+	TagLuoV3     abi.Tag = "L-luo-v3"     // raw 32-byte luo_ser, contiguous arrays
+	TagBlk       abi.Tag = "L-blk"        // raw 48-byte luo_ser luo-v3/v4-kho-block-v1
+	TagLuoV4     abi.Tag = "L-luo-v4"     // raw luo_ser luo-v4, session block chains
+	TagLuoV5     abi.Tag = "L-luo-v5"     // raw luo_ser luo-v5, session and file block chains
+	TagRFCCompat abi.Tag = "L-RFC-compat" // raw 40-byte luo_ser luo-v5;block-v1
+	TagFeat      abi.Tag = "L-feat"       // 152-byte luo_ser with a feature header
 )
 
 // kind is the outer framing of a generation's blob.
@@ -39,7 +37,7 @@ const (
 // layout is everything the codecs need to know about one generation,
 // taken from the abi registry. Nil members do not exist in the generation.
 type layout struct {
-	tag  string
+	tag  abi.Tag
 	kind kind
 
 	rootCompat    string // FDT root compatible
@@ -86,7 +84,7 @@ func never(string) bool  { return false }
 func always(string) bool { return true }
 
 // constant returns a generation's constant, or def when it has none.
-func constant(tag, name string, def uint64) uint64 {
+func constant(tag abi.Tag, name string, def uint64) uint64 {
 	g, ok := abi.Lookup(tag)
 	if !ok {
 		return def
@@ -97,7 +95,7 @@ func constant(tag, name string, def uint64) uint64 {
 	return def
 }
 
-func (l *layout) setSessions(tag, hdr, entry string) {
+func (l *layout) setSessions(tag abi.Tag, hdr, entry string) {
 	if hdr != "" {
 		l.sessHdr = abi.MustStruct(tag, hdr)
 		l.hdrCount = l.sessHdr.MustField("count")
@@ -124,7 +122,7 @@ func (l *layout) setSessionFields() {
 	}
 }
 
-func (l *layout) setFiles(tag string, nameField string, inBlocks func(string) bool) {
+func (l *layout) setFiles(tag abi.Tag, nameField string, inBlocks func(string) bool) {
 	l.file = abi.MustStruct(tag, "luo_file_ser")
 	l.fileName = l.file.MustField(nameField)
 	l.fileData = l.file.MustField("data")
@@ -134,7 +132,7 @@ func (l *layout) setFiles(tag string, nameField string, inBlocks func(string) bo
 	l.filesInBlocks = inBlocks
 }
 
-func (l *layout) setFLBs(tag, hdr string) {
+func (l *layout) setFLBs(tag abi.Tag, hdr string) {
 	l.flbHdr = abi.MustStruct(tag, hdr)
 	l.flbHdrPgcnt = l.flbHdr.MustField("pgcnt")
 	l.flbHdrN = l.flbHdr.MustField("count")
@@ -148,7 +146,7 @@ func (l *layout) setFLBs(tag, hdr string) {
 
 // setSessionFDT records the count, data and pgcnt properties of the
 // generation's luo-session FDT, whose encodings the registry gives.
-func (l *layout) setSessionFDT(tag string) {
+func (l *layout) setSessionFDT(tag abi.Tag) {
 	g, _ := abi.Lookup(tag)
 	n, ok := g.Node(sessionFDTRoot, "/")
 	if !ok {
@@ -157,13 +155,13 @@ func (l *layout) setSessionFDT(tag string) {
 	for _, name := range []string{"count", "data", "pgcnt"} {
 		p, ok := n.Prop(name)
 		if !ok || p.Size != 8 {
-			panic("luo: " + tag + " luo-session FDT has no u64 property " + name)
+			panic("luo: " + string(tag) + " luo-session FDT has no u64 property " + name)
 		}
 		l.sessFDTProps = append(l.sessFDTProps, *p)
 	}
 }
 
-func (l *layout) setSer(tag string) {
+func (l *layout) setSer(tag abi.Tag) {
 	l.ser = abi.MustStruct(tag, "luo_ser")
 	if f, ok := l.ser.Field("compatible"); ok {
 		l.serCompat = f
@@ -177,7 +175,7 @@ func (l *layout) setSer(tag string) {
 	}
 }
 
-var layouts = map[string]*layout{}
+var layouts = map[abi.Tag]*layout{}
 
 func init() {
 	// L-RFC: no packed structs at all.
@@ -190,7 +188,7 @@ func init() {
 	v4.setSessionFDT(TagV4)
 	layouts[TagV4] = v4
 
-	fdtGen := func(tag, sessCompat, sessProp, hdr, entry, flbCompat, flbProp, flbHdr string) *layout {
+	fdtGen := func(tag abi.Tag, sessCompat, sessProp, hdr, entry, flbCompat, flbProp, flbHdr string) *layout {
 		l := &layout{tag: tag, kind: kindFDT, rootCompat: "luo-v1", sessionCompat: sessCompat, sessionProp: sessProp,
 			flbCompat: flbCompat, flbProp: flbProp}
 		l.setSessions(tag, hdr, entry)
@@ -227,7 +225,7 @@ func init() {
 	v3.setFLBs(TagLuoV3, "luo_flb_header_ser")
 	layouts[TagLuoV3] = v3
 
-	block := func(tag string, k kind, fileName string, inBlocks func(string) bool) *layout {
+	block := func(tag abi.Tag, k kind, fileName string, inBlocks func(string) bool) *layout {
 		l := &layout{tag: tag, kind: k, sessionsInBlocks: true}
 		l.setSer(tag)
 		l.setSessions(tag, "", "luo_session_ser")
@@ -245,8 +243,8 @@ func init() {
 }
 
 // Generations returns the tags this package decodes, in registry order.
-func Generations() []string {
-	var out []string
+func Generations() []abi.Tag {
+	var out []abi.Tag
 	for _, g := range abi.All() {
 		if _, ok := layouts[g.Tag]; ok {
 			out = append(out, g.Tag)
@@ -256,16 +254,15 @@ func Generations() []string {
 }
 
 // EncodableGenerations returns the tags Encode writes, in registry order.
-func EncodableGenerations() []string {
+func EncodableGenerations() []abi.Tag {
 	return Generations()
 }
 
-// serTagFor returns the generation whose raw luo_ser starts with compat.
 // EntrySizes returns the sizes of one session entry and one file entry of
 // LUO generation gen, the strides of its arrays and block chains; ok is
 // false for an unknown generation (a size the generation does not have is
 // 0).
-func EntrySizes(gen string) (session, file int, ok bool) {
+func EntrySizes(gen abi.Tag) (session, file int, ok bool) {
 	l, ok := layouts[gen]
 	if !ok {
 		return 0, 0, false
@@ -279,8 +276,9 @@ func EntrySizes(gen string) (session, file int, ok bool) {
 	return session, file, true
 }
 
-func serTagFor(compat string) (string, bool) {
-	var tags []string
+// serTagFor returns the generation whose raw luo_ser starts with compat.
+func serTagFor(compat string) (abi.Tag, bool) {
+	var tags []abi.Tag
 	for tag, l := range layouts {
 		for _, c := range l.compatibles {
 			if c == compat {
@@ -289,7 +287,6 @@ func serTagFor(compat string) (string, bool) {
 		}
 	}
 	if len(tags) != 1 {
-		sort.Strings(tags)
 		return "", false
 	}
 	return tags[0], true

@@ -45,14 +45,14 @@ type encoded struct {
 	st   *State // the clean decode
 }
 
-func encodeState(t *testing.T, gen string, s State) encoded {
+func encodeState(t *testing.T, gen abi.Tag, s State) encoded {
 	t.Helper()
 	return encodeChecked(t, gen, s, true)
 }
 
 // encodeChecked encodes s as gen and decodes it again, failing on any
 // problem of that clean decode when strict.
-func encodeChecked(t *testing.T, gen string, s State, strict bool) encoded {
+func encodeChecked(t *testing.T, gen abi.Tag, s State, strict bool) encoded {
 	t.Helper()
 	img := phys.NewImage()
 	a := phys.NewAllocator(img, 0x100000)
@@ -69,7 +69,7 @@ func encodeChecked(t *testing.T, gen string, s State, strict bool) encoded {
 
 // wantProblem decodes blob as gen and checks the state is there and has
 // a problem at path with check c (any path when path is "").
-func wantProblem(t *testing.T, e encoded, blob []byte, gen string, c phys.Check, path string) *State {
+func wantProblem(t *testing.T, e encoded, blob []byte, gen abi.Tag, c phys.Check, path string) *State {
 	t.Helper()
 	st, err := Decode(e.img, blob, gen)
 	checkProblems(t, err)
@@ -88,29 +88,29 @@ func wantProblem(t *testing.T, e encoded, blob []byte, gen string, c phys.Check,
 // TestMissingFLBNode: every FDT-era generation that writes a luo-flb node
 // still yields every session and file without it, or with a broken one.
 func TestMissingFLBNode(t *testing.T) {
-	for _, gen := range []string{TagV5, TagV6, TagFLB} {
+	for _, gen := range []abi.Tag{TagV5, TagV6, TagFLB} {
 		e := encodeState(t, gen, State{LiveupdateNumber: 3, Sessions: sample(4, someFiles, false), FLBs: flbs})
 		want := sessionsAndFiles(e.st)
 		noFLB := renameNode(t, e.blob, "luo-flb", "luo-xyz")
 		badCompat := setProp(t, e.blob, "/luo-flb", "compatible", []byte("luo-flb-v9\x00"))
-		decodes := []string{gen}
+		decodes := []string{string(gen)}
 		if gen != TagFLB {
 			decodes = append(decodes, "") // L-FLB without the node detects as L-6.19
 		}
 		for _, dec := range decodes {
-			st := wantProblem(t, e, noFLB, dec, CheckFLBNode, "LUO/luo-flb")
+			st := wantProblem(t, e, noFLB, abi.Tag(dec), CheckFLBNode, "LUO/luo-flb")
 			if got := sessionsAndFiles(st); !reflect.DeepEqual(got, want) || st.FLBs != nil || st.LiveupdateNumber != 3 {
 				t.Errorf("%s/%q without luo-flb: %q, FLBs %v", gen, dec, got, st.FLBs)
 			}
-			st = wantProblem(t, e, badCompat, dec, CheckFLBNode, "LUO/luo-flb.compatible")
+			st = wantProblem(t, e, badCompat, abi.Tag(dec), CheckFLBNode, "LUO/luo-flb.compatible")
 			if got := sessionsAndFiles(st); !reflect.DeepEqual(got, want) || len(st.FLBs) != len(flbs) {
 				t.Errorf("%s/%q with a broken luo-flb: %q, FLBs %v", gen, dec, got, st.FLBs)
 			}
 		}
 		// And the other way round: without luo-session the FLBs remain.
 		noSess := renameNode(t, e.blob, "luo-session", "luo-sessiox")
-		for _, dec := range []string{gen, ""} {
-			st := wantProblem(t, e, noSess, dec, CheckSessionNode, "LUO/luo-session")
+		for _, dec := range []string{string(gen), ""} {
+			st := wantProblem(t, e, noSess, abi.Tag(dec), CheckSessionNode, "LUO/luo-session")
 			if len(st.FLBs) != len(flbs) || st.Sessions != nil {
 				t.Errorf("%s/%q without luo-session: FLBs %v, sessions %v", gen, dec, st.FLBs, st.Sessions)
 			}
@@ -140,7 +140,7 @@ func TestFeatureHeaderDefects(t *testing.T) {
 			c.patch(blob)
 		}
 		want := sessionsAndFiles(e.st)
-		for _, dec := range []string{TagFeat, ""} {
+		for _, dec := range []abi.Tag{TagFeat, ""} {
 			st := wantProblem(t, e, blob, dec, CheckFeatures, c.path)
 			if got := sessionsAndFiles(st); !reflect.DeepEqual(got, want) || len(st.FLBs) != len(flbs) || st.LiveupdateNumber != 5 {
 				t.Errorf("%s/%q: %q, FLBs %v", c.name, dec, got, st.FLBs)
@@ -159,7 +159,8 @@ func TestUnresolvedSessionHeader(t *testing.T) {
 	const far = 0xdead0000
 	s := State{LiveupdateNumber: 2, Sessions: sample(3, someFiles, false), FLBs: flbs}
 	for _, c := range []struct {
-		gen, prop string // prop: FDT property of /luo-session, or "" for luo_ser
+		gen  abi.Tag
+		prop string // prop: FDT property of /luo-session, or "" for luo_ser
 	}{
 		{TagV5, "luo-session-head"}, {TagV6, "luo-session-header"}, {TagFLB, "luo-session-header"},
 		{TagLuoV3, ""}, {TagLuoV5, ""}, {TagRFCCompat, ""}, {TagLuoV2, ""},
@@ -175,8 +176,8 @@ func TestUnresolvedSessionHeader(t *testing.T) {
 				blob = bytes.Clone(e.blob)
 				binary.LittleEndian.PutUint64(blob[layouts[c.gen].serSessions.Offset:], hdr)
 			}
-			for _, dec := range []string{c.gen, ""} {
-				st, err := Decode(e.img, blob, dec)
+			for _, dec := range []string{string(c.gen), ""} {
+				st, err := Decode(e.img, blob, abi.Tag(dec))
 				checkProblems(t, err)
 				if st == nil || len(st.FLBs) != len(flbs) || len(st.Sessions) != 0 {
 					t.Fatalf("%s/%q header %#x: %+v, %v", c.gen, dec, hdr, st, err)
@@ -274,15 +275,15 @@ func TestDetection(t *testing.T) {
 		e         encoded
 		blob      []byte
 		kho       string
-		tag       string
+		tag       abi.Tag
 		conf      abi.Confidence
-		alts      []string
+		alts      []abi.Tag
 		conflicts []string // substrings, one per conflict
 	}{
 		{"L-FLB without luo-flb, K2", flb, noFLB, "K2", TagFLB, abi.High, nil, []string{missingFLB}},
 		{"L-FLB without luo-flb, K3", flb, noFLB, "K3", TagFLB, abi.High, nil, []string{missingFLB}},
 		{"L-FLB without luo-flb, K1b", flb, noFLB, "K1b", Tag619, abi.High, nil, nil},
-		{"L-FLB without luo-flb, unknown KHO", flb, noFLB, "", Tag619, abi.Low, []string{TagFLB}, nil},
+		{"L-FLB without luo-flb, unknown KHO", flb, noFLB, "", Tag619, abi.Low, []abi.Tag{TagFLB}, nil},
 		{"L-6.19 under K4", l619, l619.blob, "K4", Tag619, abi.High, nil,
 			[]string{"L-6.19 does not pair with KHO generation K4"}},
 		{"L-FLB", flb, flb.blob, "K2", TagFLB, abi.High, nil, nil},
@@ -293,11 +294,11 @@ func TestDetection(t *testing.T) {
 		{"L-v5 without luo-session", v5, renameNode(t, v5.blob, "luo-session", "luo-sessiox"), "", TagV5, abi.Low, nil,
 			[]string{"the luo-session node that L-v5 writes is missing"}},
 		{"L-FLB without luo-session", flb, renameNode(t, flb.blob, "luo-session", "luo-sessiox"), "K2", TagFLB, abi.Low,
-			[]string{TagV6}, []string{"the luo-session node that L-FLB writes is missing"}},
+			[]abi.Tag{TagV6}, []string{"the luo-session node that L-FLB writes is missing"}},
 		{"luo-v3", v3, v3.blob, "", TagLuoV3, abi.Certain, nil, nil},
 		{"luo-v3 truncated", v3, v3.blob[:20], "", TagLuoV3, abi.Certain, nil, []string{"shorter than the 32-byte luo_ser"}},
 	} {
-		det, err := Detect(c.blob, c.e.img, c.kho)
+		det, err := Detect(c.blob, c.e.img, abi.Tag(c.kho))
 		if err != nil || det.Tag != c.tag || det.Confidence != c.conf || !reflect.DeepEqual(det.Alternatives, c.alts) ||
 			len(det.Conflicts) != len(c.conflicts) {
 			t.Errorf("%s: Detect = %+v, %v", c.name, det, err)

@@ -36,6 +36,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	ora "github.com/luoinspect/luoinspect/internal/libfdtoracle"
 	"github.com/luoinspect/luoinspect/luo"
 	"github.com/luoinspect/luoinspect/phys"
@@ -66,7 +67,7 @@ type luoEncoded struct {
 	addr uint64
 }
 
-func luoEncode(t *testing.T, gen string, s luo.State) *luoEncoded {
+func luoEncode(t *testing.T, gen abi.Tag, s luo.State) *luoEncoded {
 	t.Helper()
 	img := phys.NewImage()
 	a := phys.NewAllocator(img, 0x100000)
@@ -107,7 +108,7 @@ func compareFDT(t *testing.T, o *ora.Oracle, script *ora.Script, blob, page []by
 
 // fdtEraGen is the luo_fdt_setup() vocabulary of one generation.
 type fdtEraGen struct {
-	tag           string
+	tag           abi.Tag
 	sessionCompat string
 	sessionProp   string
 	flbProp       string // "" without a luo-flb node
@@ -139,7 +140,7 @@ func TestLibfdtFDTEra(t *testing.T) {
 		}
 		for name, st := range states {
 			n++
-			t.Run(g.tag+"/"+name, func(t *testing.T) {
+			t.Run(g.tag.String()+"/"+name, func(t *testing.T) {
 				t.Parallel()
 				e := luoEncode(t, g.tag, st)
 				_, page := e.block(t, 0, 0)

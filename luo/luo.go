@@ -15,11 +15,13 @@
 // structure.
 package luo
 
+import "github.com/luoinspect/luoinspect/abi"
+
 // State is one decoded LUO handover state, as independent of the layout
 // generation as the generations allow.
 type State struct {
 	// Generation is the abi tag of the layout, e.g. "L-6.19" or "L-feat".
-	Generation string
+	Generation abi.Tag
 	// Compatible is the LUO root identification string: the root
 	// compatible of an FDT blob ("luo-v1", "luo-v2") or the string at the
 	// start of a raw struct luo_ser ("luo-v3", "luo-v5;block-v1", ...).

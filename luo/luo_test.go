@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -36,7 +37,7 @@ var flbs = []FLB{{Name: "liveupdate-test-flb-v1", Data: 0x1234, Count: 2}, {Name
 
 type rtCase struct {
 	name   string
-	gen    string
+	gen    abi.Tag
 	compat string // expected State.Compatible after decode
 	s      State
 }
@@ -138,7 +139,7 @@ func checkPlacement(t *testing.T, s *State) {
 
 func TestFDTSizes(t *testing.T) {
 	for _, c := range []struct {
-		gen              string
+		gen              abi.Tag
 		total, str, strs int
 		strings          string
 	}{
@@ -373,7 +374,7 @@ func TestRFCFileOrder(t *testing.T) {
 // blob is the whole page and /subsystems lists the subsystems newest first,
 // compatible last.
 func TestRFCEraRoot(t *testing.T) {
-	for _, gen := range []string{TagRFC, TagV4} {
+	for _, gen := range []abi.Tag{TagRFC, TagV4} {
 		img := phys.NewImage()
 		a := phys.NewAllocator(img, 0x100000)
 		s := State{Subsystems: []Subsystem{{"a", 1}, {"b", 2}}}

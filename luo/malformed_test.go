@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -78,9 +79,9 @@ func TestMalformed(t *testing.T) {
 	noFLB := State{LiveupdateNumber: 1, Sessions: sample(3, someFiles, false)}
 	tests := []struct {
 		name   string
-		gen    string // encode generation
+		gen    abi.Tag // encode generation
 		s      State
-		decode string // decode generation ("" detect)
+		decode abi.Tag // decode generation ("" detect)
 		mutate func(t *testing.T, img *phys.Image, st *State, blob []byte) []byte
 		kind   error
 		path   string
@@ -277,7 +278,7 @@ func TestEncodeRejects(t *testing.T) {
 	long := string(bytes.Repeat([]byte{'n'}, 64))
 	tests := []struct {
 		name string
-		gen  string
+		gen  abi.Tag
 		s    State
 		kind error
 		path string

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -23,8 +24,8 @@ func TestMutationSweep(t *testing.T) {
 		other := a.Preserved[len(a.Preserved)-1].Addr
 		values := []uint64{0, ^uint64(0), 0x4141414141414141, other, 1 << 20, 0x10000}
 		decodeAll := func(what string, b []byte) {
-			for _, g := range []string{gen, ""} {
-				st, err := Decode(img, b, g)
+			for _, g := range []string{string(gen), ""} {
+				st, err := Decode(img, b, abi.Tag(g))
 				checkProblems(t, err)
 				if g != "" && st == nil {
 					t.Fatalf("%s %s: no state: %v", gen, what, err)

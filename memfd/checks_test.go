@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
@@ -123,7 +124,7 @@ func TestEveryProblemHasCheck(t *testing.T) {
 	for _, tc := range malformedCases() {
 		s := encodeState(t, 0x100000, &File{Size: 1 << 30}, synthFolios(tc.n), tc.gen)
 		m := tc.mutate(t, s)
-		c, _ := Compatible(tc.gen)
+		c, _ := Compatible(abi.Tag(tc.gen))
 		a.file(tc.name, m, s.addr, c, onePage)
 	}
 	for _, tc := range descriptorCases() {
@@ -168,11 +169,11 @@ func TestEveryProblemHasCheck(t *testing.T) {
 		{PFN: 0x1004, Flags: 3, Index: 2},
 		{PFN: 0x1000, Flags: 3, Index: 3},
 	}
-	for _, gen := range []string{M0, M2b} {
+	for _, gen := range []abi.Tag{M0, M2b} {
 		s = encodeState(t, 0x100000, &File{Size: 4*4096 - 1}, recs, gen)
-		c, _ := Compatible(gen)
-		a.file("records "+gen, s.img, s.addr, c, onePage)
-		a.file("records "+gen+", unknown sizes", s.img, s.addr, c, func(uint64) (uint64, bool) { return 0, false })
+		c, _ := Compatible(abi.Tag(gen))
+		a.file("records "+string(gen), s.img, s.addr, c, onePage)
+		a.file("records "+string(gen)+", unknown sizes", s.img, s.addr, c, func(uint64) (uint64, bool) { return 0, false })
 	}
 	s = encodeState(t, 0x100000, &File{Size: 8 * 4096}, []Folio{{PFN: 0x1000, Index: 0}, {PFN: 0x1001, Index: 0}}, M1)
 	if err := s.img.Add(0x1000<<pageShift, make([]byte, 2*pageSize)); err != nil {

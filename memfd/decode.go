@@ -40,7 +40,7 @@ func Decode(m phys.Memory, addr uint64, compatible string, path string) (*File, 
 	}
 	// The registry lists the generations oldest first: the last struct
 	// generation is the newest.
-	var fdtGen, serGen string
+	var fdtGen, serGen abi.Tag
 	for _, g := range abi.ByCompatibleIn(abi.ComponentMemfd, compatible) {
 		if g.Root == "" {
 			fdtGen = g.Tag
@@ -78,7 +78,7 @@ func Decode(m phys.Memory, addr uint64, compatible string, path string) (*File, 
 // DecodeAs reads the descriptor at addr as generation gen (M0 to M4)
 // without looking at a handler string, for callers that know the producer.
 // For M2b it still describes the seal word in File.Reason.
-func DecodeAs(m phys.Memory, addr uint64, gen string, path string) (*File, error) {
+func DecodeAs(m phys.Memory, addr uint64, gen abi.Tag, path string) (*File, error) {
 	if addr == 0 {
 		return nil, errDataZero(path)
 	}
@@ -136,7 +136,7 @@ func DecodeAs(m phys.Memory, addr uint64, gen string, path string) (*File, error
 
 // discriminateM2 applies the memfd-v2 seal-word rule (docs/abi/generations.md §5.3,
 // §9 step 3) to a 48-byte memfd_luo_ser and says what it found.
-func discriminateM2(b []byte) (reason string, alternatives []string) {
+func discriminateM2(b []byte) (reason string, alternatives []abi.Tag) {
 	la, lb := serLayouts[M2a], serLayouts[M2b]
 	seals8 := la.seals.Uint(b) // bits 0..7, common to both layouts
 	flags := lb.flags.Uint(b)  // M2b bits 32..63
@@ -147,10 +147,10 @@ func discriminateM2(b []byte) (reason string, alternatives []string) {
 			"gives them a meaning (flags, which must be 0): M2b", la.seals.Offset, flags), nil
 	case upperSeals != 0:
 		return fmt.Sprintf("memfd-v2: bits 8..31 of the word at +%d are 0x%x, invalid in both layouts "+
-			"(M2b: undefined seals, M2a: reserved); read as M2b, the mm-tree layout", la.seals.Offset, upperSeals), []string{M2a}
+			"(M2b: undefined seals, M2a: reserved); read as M2b, the mm-tree layout", la.seals.Offset, upperSeals), []abi.Tag{M2a}
 	default:
 		return fmt.Sprintf("memfd-v2: bits 8..63 of the word at +%d are zero (seals 0x%x), so M2a and M2b "+
-			"decode identically; reported as M2b, the mm-tree layout", la.seals.Offset, seals8), []string{M2a}
+			"decode identically; reported as M2b, the mm-tree layout", la.seals.Offset, seals8), []abi.Tag{M2a}
 	}
 }
 

@@ -12,8 +12,8 @@ import (
 
 // validFile returns a descriptor of gen that raises no problem: one folio
 // for a one-page file, in a one-block area.
-func validFile(gen string) *File {
-	f := &File{Generation: gen, Path: testPath, Addr: 0x100000, Size: 4096, NrFolios: 1}
+func validFile(gen abi.Tag) *File {
+	f := &File{Generation: abi.Tag(gen), Path: testPath, Addr: 0x100000, Size: 4096, NrFolios: 1}
 	switch gen {
 	case M0:
 		f.FDT = &FDTInfo{TotalSize: 4096, Folios: 0x100100}
@@ -30,7 +30,7 @@ func validFile(gen string) *File {
 // independently of the package's layouts; -1 when gen has no such struct.
 func registryOffset(t *testing.T, gen, field string, elem int) int64 {
 	t.Helper()
-	g, ok := abi.Lookup(gen)
+	g, ok := abi.Lookup(abi.Tag(gen))
 	if !ok {
 		t.Fatalf("no generation %s", gen)
 	}
@@ -56,7 +56,7 @@ func TestCheckDescriptorValid(t *testing.T) {
 // descriptorCase breaks one descriptor rule of a validFile.
 type descriptorCase struct {
 	name   string
-	gen    string
+	gen    abi.Tag
 	mutate func(f *File)
 	check  phys.Check
 	kind   error
@@ -135,7 +135,7 @@ func TestCheckDescriptorConditions(t *testing.T) {
 			}
 			off := int64(-1)
 			if tc.gen != M0 {
-				off = registryOffset(t, tc.gen, tc.field, tc.elem)
+				off = registryOffset(t, string(tc.gen), tc.field, tc.elem)
 			}
 			if e.Check != tc.check || !errors.Is(e, tc.kind) || e.Path != path || e.Addr != f.Addr || e.Offset != off {
 				t.Fatalf("got %v (check %q, offset %d), want %v %s at %s offset %d", e, e.Check, e.Offset, tc.kind, tc.check, path, off)

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
@@ -13,7 +14,7 @@ import (
 // (f.Generation when gen is "") and returns the physical address to store
 // in the LUO file entry's data; Compatible(gen) gives the entry's string.
 // See EncodeFunc for what is written.
-func Encode(a *phys.Allocator, f *File, folios []Folio, gen string) (uint64, error) {
+func Encode(a *phys.Allocator, f *File, folios []Folio, gen abi.Tag) (uint64, error) {
 	return EncodeFunc(a, f, uint64(len(folios)), func(i uint64) Folio { return folios[i] }, gen)
 }
 
@@ -40,7 +41,7 @@ func Encode(a *phys.Allocator, f *File, folios []Folio, gen string) (uint64, err
 // The folio pages themselves are not written: use AllocFolios, or
 // Allocator.Preserve for pages placed by the caller. A PFN, flags value or
 // seal set that does not fit its field is an error, not truncated.
-func EncodeFunc(a *phys.Allocator, f *File, n uint64, at func(i uint64) Folio, gen string) (uint64, error) {
+func EncodeFunc(a *phys.Allocator, f *File, n uint64, at func(i uint64) Folio, gen abi.Tag) (uint64, error) {
 	if gen == "" {
 		gen = f.Generation
 	}
@@ -111,7 +112,7 @@ func EncodeFunc(a *phys.Allocator, f *File, n uint64, at func(i uint64) Folio, g
 
 // checkFields refuses values the generation has no field for, so that
 // what Decode reads back is what the caller asked for.
-func checkFields(gen string, f *File, seals, flags, reserved, feats bool) error {
+func checkFields(gen abi.Tag, f *File, seals, flags, reserved, feats bool) error {
 	switch {
 	case !seals && f.Seals != 0:
 		return fmt.Errorf("memfd: %s has no seals field (seals 0x%x)", gen, f.Seals)

@@ -1,11 +1,15 @@
 package memfd
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/luoinspect/luoinspect/abi"
+)
 
 func TestHasField(t *testing.T) {
 	fields := []string{"seals", "flags", "pos", "size", "nr_folios", "__reserved", "features.req", "folios.first", "bogus"}
 	tests := []struct {
-		gen    string
+		gen    abi.Tag
 		nrProp bool // M0: encode the optional nr_folios property
 		want   map[string]bool
 	}{

@@ -3,6 +3,7 @@ package memfd
 import (
 	"strconv"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/kho"
 )
 
@@ -65,10 +66,10 @@ type FDTInfo struct {
 // does not have are zero.
 type File struct {
 	// Generation is the abi tag: M0, M1, M2a, M2b, M3 or M4.
-	Generation string
+	Generation abi.Tag
 	// Alternatives lists other generations the bytes may equally be (M2a
 	// for a memfd-v2 file whose seal word has bits 32..63 clear).
-	Alternatives []string
+	Alternatives []abi.Tag
 	// Reason says why Generation was chosen.
 	Reason string
 	// Compatible is the handler string the file entry carried.

@@ -23,7 +23,7 @@ type FolioFlag struct {
 
 // folioFlagPrefix is the prefix of the registry constants naming a
 // generation's folio flag bits.
-func folioFlagPrefix(gen string) string {
+func folioFlagPrefix(gen abi.Tag) string {
 	if gen == M0 {
 		return "PRESERVED_FLAG_"
 	}
@@ -32,8 +32,8 @@ func folioFlagPrefix(gen string) string {
 
 // folioFlags holds each generation's named flags, read from the registry
 // once.
-var folioFlags = func() map[string][]FolioFlag {
-	out := map[string][]FolioFlag{}
+var folioFlags = func() map[abi.Tag][]FolioFlag {
+	out := map[abi.Tag][]FolioFlag{}
 	for _, gen := range Tags {
 		g := abi.MustLookup(gen)
 		prefix, mask := folioFlagPrefix(gen), folioLayoutOf(gen).flagsMask
@@ -50,12 +50,12 @@ var folioFlags = func() map[string][]FolioFlag {
 
 // FolioFlags returns the folio flag bits generation gen names, in
 // registry order; nil for a generation this package does not know.
-func FolioFlags(gen string) []FolioFlag { return folioFlags[gen] }
+func FolioFlags(gen abi.Tag) []FolioFlag { return folioFlags[gen] }
 
 // FolioFlagNames names the bits of flags as generation gen does: each
 // named bit by its short name, in ascending bit order, then each other bit
 // in hex ("0x4"). No bits give an empty, non-nil list.
-func FolioFlagNames(gen string, flags uint16) []string {
+func FolioFlagNames(gen abi.Tag, flags uint16) []string {
 	out := []string{}
 	for b := uint16(1); b != 0; b <<= 1 {
 		if flags&b == 0 {
@@ -76,7 +76,7 @@ func FolioFlagNames(gen string, flags uint16) []string {
 // short name or registry constant of gen (any case), or a number (0x…
 // hex or decimal) for bits without a name. Bits past the generation's
 // flags field are an error.
-func ParseFolioFlags(gen string, names []string) (uint16, error) {
+func ParseFolioFlags(gen abi.Tag, names []string) (uint16, error) {
 	known, ok := folioFlags[gen]
 	if !ok {
 		return 0, fmt.Errorf("memfd: unknown generation %q", gen)

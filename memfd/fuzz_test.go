@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -45,7 +46,7 @@ func flatten(img *phys.Image) []byte {
 // fuzzSeeds builds the seed corpus: one state per generation plus the
 // malformed shapes of docs/abi/kernel-rules.md §9.4.
 func fuzzSeeds(t testing.TB) []seed {
-	mk := func(name, gen string, f File, n uint64, mutate func(s *state)) seed {
+	mk := func(name, gen abi.Tag, f File, n uint64, mutate func(s *state)) seed {
 		folios := make([]Folio, n)
 		for i := range folios {
 			folios[i] = synth(uint64(i))
@@ -58,7 +59,7 @@ func fuzzSeeds(t testing.TB) []seed {
 			mutate(s)
 		}
 		c, _ := Compatible(gen)
-		return seed{name, compatSel(c), flatten(s.img)}
+		return seed{string(name), compatSel(c), flatten(s.img)}
 	}
 	l := serLayouts[M1]
 	return []seed{

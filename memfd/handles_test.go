@@ -1,6 +1,10 @@
 package memfd
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/luoinspect/luoinspect/abi"
+)
 
 func TestHandles(t *testing.T) {
 	for h, want := range map[string]bool{
@@ -15,7 +19,7 @@ func TestHandles(t *testing.T) {
 }
 
 func TestDescriptorSize(t *testing.T) {
-	for gen, want := range map[string]uint64{M1: 40, M2a: 48, M2b: 48, M3: 48, M4: 176, "M9": 0} {
+	for gen, want := range map[abi.Tag]uint64{M1: 40, M2a: 48, M2b: 48, M3: 48, M4: 176, "M9": 0} {
 		f := &File{Generation: gen}
 		if got := f.DescriptorSize(); got != want {
 			t.Errorf("%s: DescriptorSize = %d, want %d", gen, got, want)

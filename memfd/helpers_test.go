@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -16,10 +17,10 @@ type state struct {
 	img  *phys.Image
 	a    *phys.Allocator
 	addr uint64
-	gen  string
+	gen  abi.Tag
 }
 
-func encodeState(t testing.TB, base uint64, f *File, folios []Folio, gen string) *state {
+func encodeState(t testing.TB, base uint64, f *File, folios []Folio, gen abi.Tag) *state {
 	t.Helper()
 	img := phys.NewImage()
 	a := phys.NewAllocator(img, base)

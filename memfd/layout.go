@@ -9,16 +9,16 @@ import (
 
 // Generation tags, as in the abi registry.
 const (
-	M0  = "M0"  // memfd-v1, per-memfd FDT, folio word pfn << 12 | flags
-	M1  = "M1"  // memfd-v1, 40-byte struct, pfn in bits 0..51
-	M2a = "M2a" // memfd-v2, seals:8 + 56 reserved bits
-	M2b = "M2b" // memfd-v2, u32 seals + u32 flags
-	M3  = "M3"  // memfd-v2;vmalloc-v1, M2b layout
-	M4  = "M4"  // handler name memfd, feature header
+	M0  abi.Tag = "M0"  // memfd-v1, per-memfd FDT, folio word pfn << 12 | flags
+	M1  abi.Tag = "M1"  // memfd-v1, 40-byte struct, pfn in bits 0..51
+	M2a abi.Tag = "M2a" // memfd-v2, seals:8 + 56 reserved bits
+	M2b abi.Tag = "M2b" // memfd-v2, u32 seals + u32 flags
+	M3  abi.Tag = "M3"  // memfd-v2;vmalloc-v1, M2b layout
+	M4  abi.Tag = "M4"  // handler name memfd, feature header
 )
 
 // Tags lists the generations this package reads and writes, oldest first.
-var Tags = []string{M0, M1, M2a, M2b, M3, M4}
+var Tags = []abi.Tag{M0, M1, M2a, M2b, M3, M4}
 
 // recordSize is the size of a folio record in every generation. The
 // registry is checked against it at start-up: the streaming loops use it as
@@ -38,7 +38,7 @@ type folioLayout struct {
 	flagsMask  uint64 // after shifting
 }
 
-func newFolioLayout(tag, name string) *folioLayout {
+func newFolioLayout(tag abi.Tag, name string) *folioLayout {
 	s := abi.MustStruct(tag, name)
 	pfn, flags, index := s.MustField("pfn"), s.MustField("flags"), s.MustField("index")
 	// The streaming loops rotate the word right by pfnShift, which brings
@@ -71,7 +71,7 @@ var (
 	folioM1 = newFolioLayout(M1, "memfd_luo_folio_ser")
 )
 
-func folioLayoutOf(gen string) *folioLayout {
+func folioLayoutOf(gen abi.Tag) *folioLayout {
 	if gen == M0 {
 		return folioM0
 	}
@@ -90,7 +90,7 @@ type serLayout struct {
 	featReserved        *abi.Field
 }
 
-func newSerLayout(tag string) *serLayout {
+func newSerLayout(tag abi.Tag) *serLayout {
 	s := abi.MustStruct(tag, "memfd_luo_ser")
 	l := &serLayout{
 		s: s, pos: s.MustField("pos"), size: s.MustField("size"),
@@ -115,7 +115,7 @@ func newSerLayout(tag string) *serLayout {
 	return l
 }
 
-var serLayouts = map[string]*serLayout{
+var serLayouts = map[abi.Tag]*serLayout{
 	M1: newSerLayout(M1), M2a: newSerLayout(M2a), M2b: newSerLayout(M2b),
 	M3: newSerLayout(M3), M4: newSerLayout(M4),
 }
@@ -169,7 +169,7 @@ func Handles(handler string) bool { return strings.HasPrefix(handler, handlerFam
 // Compatible returns the handler string a generation is registered under
 // in a LUO file entry: the compatible ("memfd-v1", "memfd-v2",
 // "memfd-v2;vmalloc-v1") or, for M4, the handler name ("memfd").
-func Compatible(gen string) (string, error) {
+func Compatible(gen abi.Tag) (string, error) {
 	g, ok := abi.Lookup(gen)
 	if !ok || g.Component != abi.ComponentMemfd || len(g.Compatibles) == 0 {
 		return "", fmt.Errorf("memfd: unknown generation %q", gen)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/internal/testutil"
 	"github.com/luoinspect/luoinspect/phys"
@@ -15,7 +16,7 @@ import (
 // damaged by mutate, and the error opening its folio table gives.
 type malformedCase struct {
 	name   string
-	gen    string
+	gen    abi.Tag
 	n      uint64
 	mutate func(t *testing.T, s *state) phys.Memory // returns the memory to read
 	kind   error
@@ -321,7 +322,7 @@ func TestEncodeRefuses(t *testing.T) {
 	one := []Folio{synth(0)}
 	tests := []struct {
 		name   string
-		gen    string
+		gen    abi.Tag
 		f      File
 		folios []Folio
 	}{

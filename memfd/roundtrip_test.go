@@ -25,7 +25,7 @@ func TestRoundTrip(t *testing.T) {
 	custom.Supp |= 0x8
 	tests := []struct {
 		name   string
-		gen    string
+		gen    abi.Tag
 		f      File
 		size   uint64 // memfd size; folio pages are allocated for it
 		order  uint
@@ -79,7 +79,7 @@ func TestRoundTrip(t *testing.T) {
 			}
 			if tc.gen == M2a {
 				// memfd-v2 cannot tell M2a from M2b when bits 8..63 are clear.
-				if got.Generation != M2b || !slices.Equal(got.Alternatives, []string{M2a}) {
+				if got.Generation != M2b || !slices.Equal(got.Alternatives, []abi.Tag{M2a}) {
 					t.Fatalf("memfd-v2 decoded as %s alternatives %v: %s", got.Generation, got.Alternatives, got.Reason)
 				}
 				if got, err = DecodeAs(img, addr, M2a, testPath); err != nil {
@@ -146,7 +146,7 @@ func TestRoundTrip(t *testing.T) {
 func TestFolioWordExamples(t *testing.T) {
 	fo := Folio{PFN: 0x123456789, Flags: 3, Index: 0x42}
 	tests := []struct {
-		gen  string
+		gen  abi.Tag
 		word uint64
 	}{
 		{M0, 0x0000123456789003},
@@ -181,8 +181,9 @@ func TestFolioWordExamples(t *testing.T) {
 
 func TestRegistryConstants(t *testing.T) {
 	for _, c := range []struct {
-		tag, name string
-		v         uint64
+		tag  abi.Tag
+		name string
+		v    uint64
 	}{
 		{M0, "PRESERVED_FLAG_DIRTY", FolioDirty},
 		{M0, "PRESERVED_FLAG_UPTODATE", FolioUptodate},
@@ -199,7 +200,7 @@ func TestRegistryConstants(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]string{M0: "memfd-v1", M1: "memfd-v1", M2a: "memfd-v2", M2b: "memfd-v2",
+		want := map[abi.Tag]string{M0: "memfd-v1", M1: "memfd-v1", M2a: "memfd-v2", M2b: "memfd-v2",
 			M3: "memfd-v2;vmalloc-v1", M4: "memfd"}[g]
 		if c != want {
 			t.Errorf("Compatible(%s) = %q", g, c)
@@ -293,16 +294,16 @@ func TestM2Discrimination(t *testing.T) {
 	tests := []struct {
 		name     string
 		word     uint64 // LE u64 at offset 16
-		alts     []string
+		alts     []abi.Tag
 		seals    uint32
 		flags    uint32
 		reason   string
 		findings []string // paths CheckDescriptor reports
 	}{
-		{"seals only", 0x1f, []string{M2a}, 0x1f, 0, "bits 8..63", nil},
-		{"no seals", 0, []string{M2a}, 0, 0, "decode identically", nil},
-		{"unknown seal bit 6", 0x40, []string{M2a}, 0x40, 0, "bits 8..63", []string{".seals"}},
-		{"bits 8..31", 0x100, []string{M2a}, 0x100, 0, "bits 8..31", []string{".seals"}},
+		{"seals only", 0x1f, []abi.Tag{M2a}, 0x1f, 0, "bits 8..63", nil},
+		{"no seals", 0, []abi.Tag{M2a}, 0, 0, "decode identically", nil},
+		{"unknown seal bit 6", 0x40, []abi.Tag{M2a}, 0x40, 0, "bits 8..63", []string{".seals"}},
+		{"bits 8..31", 0x100, []abi.Tag{M2a}, 0x100, 0, "bits 8..31", []string{".seals"}},
 		{"flags", 0x0000000100000005, nil, 5, 1, "bits 32..63", []string{".flags"}},
 	}
 	for _, tc := range tests {
@@ -339,7 +340,7 @@ func TestM2Discrimination(t *testing.T) {
 }
 
 func TestDecodeM1vsM0(t *testing.T) {
-	for _, gen := range []string{M0, M1} {
+	for _, gen := range []abi.Tag{M0, M1} {
 		s := encodeState(t, 0x100000, &File{Size: 4096}, []Folio{synth(0)}, gen)
 		f, err := Decode(s.img, s.addr, "memfd-v1", testPath)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"sort"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -171,7 +172,7 @@ func runFolios(runs []FolioRun) (uint64, func(i uint64) Folio) {
 // EncodeRuns is Encode with the records given as runs (see EncodeFunc for
 // what is written): each run's folios, in order, with the run's flags and
 // PFNs (which must be set). The runs must pass CheckRuns.
-func EncodeRuns(a *phys.Allocator, f *File, runs []FolioRun, gen string) (uint64, error) {
+func EncodeRuns(a *phys.Allocator, f *File, runs []FolioRun, gen abi.Tag) (uint64, error) {
 	if err := CheckRuns(runs); err != nil {
 		return 0, fmt.Errorf("memfd: %w", err)
 	}

@@ -103,7 +103,7 @@ func TestRunBuilder(t *testing.T) {
 func TestCheckRuns(t *testing.T) {
 	for _, tc := range []struct {
 		runs []FolioRun
-		want string
+		want abi.Tag
 	}{
 		{[]FolioRun{{Count: 0}}, "0 folios"},
 		{[]FolioRun{{Count: 1, Order: MaxFolioOrder + 1}}, "MAX_PAGE_ORDER"},
@@ -113,7 +113,7 @@ func TestCheckRuns(t *testing.T) {
 		{[]FolioRun{{Index: 10, Count: 1}, {Index: 5, Count: 1}}, "must ascend"},
 		{[]FolioRun{{Index: 0, Count: 2, Order: 1}, {Index: 3, Count: 1}}, "must ascend"},
 	} {
-		if err := CheckRuns(tc.runs); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if err := CheckRuns(tc.runs); err == nil || !strings.Contains(err.Error(), string(tc.want)) {
 			t.Errorf("%+v: %v, want %q", tc.runs, err, tc.want)
 		}
 	}

@@ -3,6 +3,7 @@ package memfd
 import (
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -17,7 +18,7 @@ func mix(sum uint64, fo Folio) uint64 {
 	return sum * 0xff51afd7ed558ccd
 }
 
-func bigState(t testing.TB, n uint64, gen string) (*phys.Image, *File) {
+func bigState(t testing.TB, n uint64, gen abi.Tag) (*phys.Image, *File) {
 	t.Helper()
 	img := phys.NewImage()
 	a := phys.NewAllocator(img, 0x100000)

@@ -117,7 +117,7 @@ func mapInfo(s *handover.State) (MapInfo, bool) {
 	info := MapInfo{Addr: Hex(s.Root.MemoryMap), Incomplete: s.MemmapIncomplete}
 	switch mm := s.Memmap.(type) {
 	case *kho.MemmapV1:
-		info.Format, info.Variant = "chunk-list", mm.Tag
+		info.Format, info.Variant = "chunk-list", string(mm.Tag)
 	case *kho.MemmapRadix:
 		tables := mm.Tables
 		info.Format, info.Tables = "radix-tree", &tables
@@ -148,7 +148,7 @@ func luoRecords(s *handover.State, m *State, mem phys.Memory, sink Sink) error {
 		return err
 	}
 	if f := l.Features; f != nil {
-		for i, w := range featureWords(l.Generation, "LUO_FEATURE_", f.Supp, f.Req, f.Active) {
+		for i, w := range featureWords(string(l.Generation), "LUO_FEATURE_", f.Supp, f.Req, f.Active) {
 			if err := sink(Place{"luo", "features", int64(i)}, KindFeature, &w); err != nil {
 				return err
 			}

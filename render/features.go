@@ -13,7 +13,7 @@ import (
 // whose name starts with prefix and whose value is that single bit.
 func featureWords(tag, prefix string, supp, req, active uint64) []FeatureWord {
 	names := map[uint64]string{}
-	if g, ok := abi.Lookup(tag); ok {
+	if g, ok := abi.Lookup(abi.Tag(tag)); ok {
 		for _, c := range g.Constants {
 			if strings.HasPrefix(c.Name, prefix) && bits.OnesCount64(c.Value) == 1 {
 				names[c.Value] = c.Name

@@ -38,7 +38,7 @@ func FullModel(s *handover.State, mem phys.Memory) (*State, error) {
 	}
 	l := s.LUO
 	if f := l.Features; f != nil {
-		m.LUO.Features = featureWords(l.Generation, "LUO_FEATURE_", f.Supp, f.Req, f.Active)
+		m.LUO.Features = featureWords(string(l.Generation), "LUO_FEATURE_", f.Supp, f.Req, f.Active)
 	}
 	sessEntry, fileEntry, _ := luo.EntrySizes(l.Generation)
 	if err := chainRecords(mem, l.Layout.SessionBlocks, sessEntry, "LUO/sessions", "luo", "session_blocks", KindSessionBlock, collectChain(&m.LUO.SessionBlocks)); err != nil {

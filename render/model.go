@@ -87,11 +87,11 @@ type Generations struct {
 // Component is one detection result. Confidence "assumed" marks a
 // generation the user named; Conflicts are facts that contradict Tag.
 type Component struct {
-	Tag          string   `json:"tag" yaml:"tag"`
-	Confidence   string   `json:"confidence,omitempty" yaml:"confidence,omitempty"`
-	Alternatives []string `json:"alternatives,omitempty" yaml:"alternatives,omitempty"`
-	Evidence     []string `json:"evidence,omitempty" yaml:"evidence,omitempty"`
-	Conflicts    []string `json:"conflicts,omitempty" yaml:"conflicts,omitempty"`
+	Tag          abi.Tag   `json:"tag" yaml:"tag"`
+	Confidence   string    `json:"confidence,omitempty" yaml:"confidence,omitempty"`
+	Alternatives []abi.Tag `json:"alternatives,omitempty" yaml:"alternatives,omitempty"`
+	Evidence     []string  `json:"evidence,omitempty" yaml:"evidence,omitempty"`
+	Conflicts    []string  `json:"conflicts,omitempty" yaml:"conflicts,omitempty"`
 }
 
 // KHO is the root and its clients.
@@ -127,8 +127,8 @@ type Map struct {
 
 // Client is one KHO client node.
 type Client struct {
-	Name string `json:"name" yaml:"name"`
-	Kind string `json:"kind" yaml:"kind"`
+	Name string              `json:"name" yaml:"name"`
+	Kind handover.ClientKind `json:"kind" yaml:"kind"`
 	// Compatible is the blob's own identification string when it has one
 	// (an FDT's root compatible, a raw luo_ser's leading string).
 	Compatible string `json:"compatible,omitempty" yaml:"compatible,omitempty"`
@@ -317,7 +317,7 @@ func Model(s *handover.State) *State {
 	}
 	out.Stage = s.Stage.String()
 	for _, c := range s.Consumed {
-		out.Consumed = append(out.Consumed, Consumed{c.Path, Hex(c.Addr), c.Generation, c.At.String(), c.What, c.Source})
+		out.Consumed = append(out.Consumed, Consumed{c.Path, Hex(c.Addr), string(c.Generation), c.At.String(), c.What, c.Source})
 	}
 	for _, r := range s.Roots {
 		ro := Root{Addr: Hex(r.Addr), Role: r.Role, Via: r.Via, Chosen: r.Chosen}
@@ -339,11 +339,11 @@ func Model(s *handover.State) *State {
 }
 
 // clientCompatible is the identification string of a decoded client blob.
-func clientCompatible(s *handover.State, kind string) string {
+func clientCompatible(s *handover.State, kind handover.ClientKind) string {
 	switch {
-	case kind == "LUO" && s.LUO != nil:
+	case kind == handover.ClientLUO && s.LUO != nil:
 		return s.LUO.Compatible
-	case kind == "memblock" && s.Memblock != nil:
+	case kind == handover.ClientMemblock && s.Memblock != nil:
 		return s.Memblock.Compatible
 	}
 	return ""
@@ -474,7 +474,7 @@ func fileInfo(fs *handover.FileState) FileInfo {
 // memfdInfo is the memfd descriptor's own record; fs.Memfd is not nil.
 func memfdInfo(fs *handover.FileState) MemfdInfo {
 	m := fs.Memfd
-	out := MemfdInfo{Generation: m.Generation, Addr: Hex(m.Addr), Pos: Hex(m.Pos), Size: Hex(m.Size), NrFolios: Hex(m.NrFolios)}
+	out := MemfdInfo{Generation: string(m.Generation), Addr: Hex(m.Addr), Pos: Hex(m.Pos), Size: Hex(m.Size), NrFolios: Hex(m.NrFolios)}
 	if m.HasField("folios.first") {
 		out.FolioArray = optHex(m.Folios.First)
 		out.Vmalloc = &Vmalloc{First: Hex(m.Folios.First), TotalPages: Hex(m.Folios.TotalPages),
@@ -493,7 +493,7 @@ func memfdInfo(fs *handover.FileState) MemfdInfo {
 	}
 	if m.HasField("features.req") {
 		ft := m.Features
-		out.Features = featureWords(m.Generation, "MEMFD_LUO_FEATURE_", ft.Supp, ft.Req, ft.Active)
+		out.Features = featureWords(string(m.Generation), "MEMFD_LUO_FEATURE_", ft.Supp, ft.Req, ft.Active)
 	}
 	if fs.Digest != nil {
 		out.SHA256 = fs.Digest.String()

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
@@ -80,29 +81,29 @@ func tree(w io.Writer, s *handover.State, paint Painter, full *fullTree) error {
 			addr = p.addr(*c.Addr)
 		}
 		line := fmt.Sprintf("%s %s (%s)", paint(Name, c.Name), addr, size)
-		if full != nil && c.Compatible != "" && c.Kind != "LUO" {
+		if full != nil && c.Compatible != "" && c.Kind != handover.ClientLUO {
 			line += "  " + paint(Gen, c.Compatible)
 		}
 		cn := root.add(line)
 		switch c.Kind {
-		case "LUO":
+		case handover.ClientLUO:
 			if c, ok := consumed[handover.ConsumedLUO]; ok {
 				cn.add(paint(Dim, fmt.Sprintf("%s blob consumed by the receiving kernel (stage %s): %s", c.Generation, c.At, c.What)))
 			}
 			p.luo(cn, m)
-		case "memblock":
+		case handover.ClientMemblock:
 			for _, r := range m.Memblock {
 				cn.add(fmt.Sprintf("%s %s +%s", paint(Name, r.Name), p.addr(r.Start), HumanSize(uint64(r.Size))))
 			}
-		case "kexec-metadata":
+		case handover.ClientKexecMetadata:
 			if k := m.KexecMeta; k != nil {
 				cn.add(fmt.Sprintf("previous kernel %q, kexec #%d (version %d)", k.PreviousRelease, k.KexecCount, k.Version))
 			}
-		case "unknown":
+		case handover.ClientUnknown:
 			cn.add(paint(Dim, "client not decoded by this build"))
 		}
 		p.problemsAt(cn, kho.RootPath+"/"+c.Name)
-		if c.Kind == "LUO" && m.LUO == nil {
+		if c.Kind == handover.ClientLUO && m.LUO == nil {
 			p.problemsAt(cn, luoPath)
 		}
 	}
@@ -205,7 +206,7 @@ func (p printer) preserved(m *State, consumed map[string]Consumed) string {
 // conflicts lists a detection's conflicts under n.
 func (p printer) conflicts(n *node, c Component) {
 	for _, x := range c.Conflicts {
-		n.add(p.paint(Warn, "! "+c.Tag+" conflict: "+x))
+		n.add(p.paint(Warn, "! "+c.Tag.String()+" conflict: "+x))
 	}
 }
 
@@ -236,9 +237,9 @@ func (p printer) gen(c Component) string {
 	if c.Tag == "" {
 		return p.paint(Dim, "(generation unknown)")
 	}
-	s := c.Tag + ", " + c.Confidence
+	s := c.Tag.String() + ", " + c.Confidence
 	if len(c.Alternatives) > 0 {
-		s += ", or " + strings.Join(c.Alternatives, "/")
+		s += ", or " + abi.JoinTags(c.Alternatives, "/")
 	}
 	return "(" + p.paint(Gen, s) + ")"
 }

@@ -151,7 +151,7 @@ func (p printer) luoDetail(n *node, l *LUO) {
 	}
 	st := p.full.s.LUO
 	if f := st.Features; f != nil {
-		p.featureLines(n, featureWords(st.Generation, "LUO_FEATURE_", f.Supp, f.Req, f.Active))
+		p.featureLines(n, featureWords(string(st.Generation), "LUO_FEATURE_", f.Supp, f.Req, f.Active))
 	}
 	sess, _, _ := luo.EntrySizes(st.Generation)
 	p.chainLines(n, "session block", st.Layout.SessionBlocks, sess, "LUO/sessions")

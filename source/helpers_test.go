@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/fdt"
 	"github.com/luoinspect/luoinspect/kho"
 )
@@ -89,7 +90,7 @@ func smallFDT(t testing.TB, compat string, pad int) []byte {
 // khoRoot builds a KHO root of tag with clients (name → addr, size).
 func khoRoot(t testing.TB, tag string, clients ...kho.Subtree) (blob, page []byte) {
 	t.Helper()
-	r, err := kho.NewRoot(tag, 0x7000)
+	r, err := kho.NewRoot(abi.Tag(tag), 0x7000)
 	if err != nil {
 		t.Fatal(err)
 	}

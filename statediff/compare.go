@@ -44,7 +44,7 @@ func Compare(a, b Input, opts Options) (*Result, error) {
 func side(in Input) Side {
 	d := in.State.Detection
 	return Side{Name: in.Name, Problems: len(in.State.Problems),
-		Generations: Generations{KHO: d.KHO.Tag, LUO: d.LUO.Tag, Memfd: d.Memfd.Tag}}
+		Generations: Generations{KHO: string(d.KHO.Tag), LUO: string(d.LUO.Tag), Memfd: string(d.Memfd.Tag)}}
 }
 
 type comparer struct {

@@ -1,11 +1,12 @@
 package statediff
 
 import (
-	"github.com/luoinspect/luoinspect/abi"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/luoinspect/luoinspect/abi"
 
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/phys"

@@ -11,24 +11,24 @@ import (
 // summary and the client nodes.
 func (c *comparer) kho() {
 	da, db := c.a.State.Detection, c.b.State.Detection
-	c.gen("generations", "generations/kho/tag", da.KHO.Tag, db.KHO.Tag)
+	c.gen("generations", "generations/kho/tag", string(da.KHO.Tag), string(db.KHO.Tag))
 	switch {
 	case c.luoConsumed():
 		// The memfd payloads were behind the consumed LUO blob.
 	case c.ua.luo && da.LUO.Tag == "" || c.ub.luo && db.LUO.Tag == "":
-		c.unreadTag("generations/luo/tag", da.LUO.Tag, db.LUO.Tag)
+		c.unreadTag("generations/luo/tag", string(da.LUO.Tag), string(db.LUO.Tag))
 	default:
-		c.gen("generations", "generations/luo/tag", da.LUO.Tag, db.LUO.Tag)
+		c.gen("generations", "generations/luo/tag", string(da.LUO.Tag), string(db.LUO.Tag))
 	}
 	switch {
 	case c.luoConsumed():
 		// The memfd payloads were behind the consumed LUO blob.
 	case c.ua.luo && da.Memfd.Tag == "" || c.ub.luo && db.Memfd.Tag == "":
-		c.unreadTag("generations/memfd/tag", da.Memfd.Tag, db.Memfd.Tag)
+		c.unreadTag("generations/memfd/tag", string(da.Memfd.Tag), string(db.Memfd.Tag))
 	case da.Memfd.Tag == "" && db.Memfd.Tag != "" && c.unwritten():
-		c.added("generations", "generations/memfd/tag", db.Memfd.Tag)
+		c.added("generations", "generations/memfd/tag", string(db.Memfd.Tag))
 	default:
-		c.gen("generations", "generations/memfd/tag", da.Memfd.Tag, db.Memfd.Tag)
+		c.gen("generations", "generations/memfd/tag", string(da.Memfd.Tag), string(db.Memfd.Tag))
 	}
 
 	ra, rb := c.a.State.Root, c.b.State.Root
@@ -86,7 +86,7 @@ func (c *comparer) clients() {
 			a := &ca[p.a]
 			ch := Change{Component: "kho", Path: "kho/clients/" + a.Name, Op: Removed, Class: Changed,
 				Old: fmt.Sprintf("%s client", a.Kind)}
-			if a.Kind == "LUO" || a.Kind == "memblock" {
+			if a.Kind == handover.ClientLUO || a.Kind == handover.ClientMemblock {
 				ch.Class, ch.Rule = Lost, LossClient
 			}
 			c.add(ch)
@@ -102,7 +102,7 @@ func (c *comparer) clients() {
 
 func (c *comparer) client(a, b *handover.Client) {
 	comp, path := "client "+a.Name, "kho/clients/"+a.Name
-	c.value(comp, path+"/kind", a.Kind, b.Kind, Changed, "", false)
+	c.value(comp, path+"/kind", a.Kind.String(), b.Kind.String(), Changed, "", false)
 	c.addr(comp, path+"/addr", a.Addr, b.Addr)
 	c.gen(comp, path+"/blob_size", fmt.Sprint(a.HasSize), fmt.Sprint(b.HasSize))
 	c.value(comp, path+"/size", dec(a.Size), dec(b.Size), Changed, RuleLayout, c.outgoing())

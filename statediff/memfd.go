@@ -26,7 +26,7 @@ func (c *comparer) memfd(comp, path string, a, b *handover.FileState) {
 		c.add(ch)
 		return
 	}
-	c.gen(comp, path+"/generation", ma.Generation, mb.Generation)
+	c.gen(comp, path+"/generation", string(ma.Generation), string(mb.Generation))
 	c.addr(comp, path+"/folio_array", ma.Folios.First, mb.Folios.First)
 	c.value(comp, path+"/pos", dec(ma.Pos), dec(mb.Pos), Changed, RulePos, c.outgoing())
 	switch {

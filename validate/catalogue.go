@@ -1,13 +1,15 @@
 package validate
 
+import "github.com/luoinspect/luoinspect/abi"
+
 // Generation groups used by the catalogue.
 var (
-	luoDisables = []string{"L-v4", "L-v5", "L-v6"}
+	luoDisables = []abi.Tag{"L-v4", "L-v5", "L-v6"}
 	// The generations Linux 7.2 and 7.3 write and read: their outcomes
 	// were seen on the real kernels (docs/kernel-verdicts.md).
-	kho72 = []string{"K4"}
-	luo72 = []string{"L-luo-v5"}
-	mfd72 = []string{"M2b"}
+	kho72 = []abi.Tag{"K4"}
+	luo72 = []abi.Tag{"L-luo-v5"}
+	mfd72 = []abi.Tag{"M2b"}
 )
 
 // Rule IDs that the code refers to by name.
@@ -63,13 +65,13 @@ var catalogue = []*Rule{
 	{ID: "KHO003", Name: "memory-map-property", Severity: SevError, Origin: OriginKernel, Generations: "all KHO",
 		Check: "preserved-memory-map is present and exactly 8 bytes.",
 		Consequences: []Consequence{
-			{Generations: []string{"K1a"}, Text: "kho_mem_deserialize() logs \"failed to get preserved memory bitmaps\": still a KHO boot, but nothing is reserved"},
+			{Generations: []abi.Tag{"K1a"}, Text: "kho_mem_deserialize() logs \"failed to get preserved memory bitmaps\": still a KHO boot, but nothing is reserved"},
 			{Text: txtRevivalOff + " (kho_get_mem_map_phys())", Outcome: OutcomeRevivalDisabled}},
 		Source: srcKHOPopulate + " (step 4)"},
 	{ID: "KHO004", Name: "memory-map-zero", Severity: SevError, Origin: OriginKernel, Generations: "all KHO",
 		Check: "preserved-memory-map is not 0 (6.19-era K1b writes it only in kho_finalize()).",
 		Consequences: []Consequence{
-			{Generations: []string{"K1a"}, Text: "the placeholder was never filled: the chunk list is read from PA 0"},
+			{Generations: []abi.Tag{"K1a"}, Text: "the placeholder was never filled: the chunk list is read from PA 0"},
 			{Text: txtRevivalOff + " (a handover that was never finalized)", Outcome: OutcomeRevivalDisabled}},
 		Source: srcKHOPopulate + " (step 4); docs/abi/generations.md §9"},
 	{ID: "KHO005", Name: "client-pointer", Severity: SevError, Origin: OriginKernel, Generations: "all KHO",
@@ -114,7 +116,7 @@ var catalogue = []*Rule{
 	{ID: "MAP001", Name: "memory-map-malformed", Severity: SevError, Origin: OriginKernel, Generations: "all KHO",
 		Check: "The preserved-memory map decodes: no cycle in the chunk list or radix tree, within the source, valid orders, num_elms and keys.",
 		Consequences: []Consequence{
-			{Generations: []string{"K1a", "K1b"}, Text: "not validated (OBSERVED): a cycle loops forever in early boot, a bad entry reserves wrong ranges or reads past the page"},
+			{Generations: []abi.Tag{"K1a", "K1b"}, Text: "not validated (OBSERVED): a cycle loops forever in early boot, a bad entry reserves wrong ranges or reads past the page"},
 			{Generations: kho72, Text: "not validated by 7.2 (kho_radix_walk in mm_core_init): entries are dereferenced through phys_to_virt, keys and orders trusted, page->private written without pfn_valid: an early-boot fault or silent corruption, never an error path", Outcome: OutcomeBootFault},
 			{Text: "the radix walk fails: kho_in.fdt_phys is cleared and no client sees KHO data"}},
 		Source: "docs/abi/kernel-rules.md §4.1, §4.2, §2.3, §9.5"},
@@ -125,7 +127,7 @@ var catalogue = []*Rule{
 	{ID: "MAP003", Name: "scratch-overlap", Severity: SevError, Origin: OriginKernel, Generations: "all KHO",
 		Check: "No preserved block and no referenced structure overlaps a scratch area (checked when scratch areas are given).",
 		Consequences: []Consequence{
-			{Generations: []string{"K1b"}, Text: "WARN_ON at preservation; the next kernel allocates from scratch and overwrites the data"},
+			{Generations: []abi.Tag{"K1b"}, Text: "WARN_ON at preservation; the next kernel allocates from scratch and overwrites the data"},
 			{Text: "checked only under CONFIG_KEXEC_HANDOVER_DEBUG: the next kernel allocates from scratch early and overwrites the data"}},
 		Source: "docs/abi/kernel-rules.md §8.5; linux-mm/linux-mm@04b9e51555d3"},
 
@@ -133,7 +135,7 @@ var catalogue = []*Rule{
 	{ID: "REF001", Name: "ref-not-preserved", Severity: SevError, Origin: OriginDeeper, Generations: "map present (K1b finalized, K2+)",
 		Check: "Every page the state references (client blobs, LUO arrays and blocks, memfd descriptors, vmalloc chunks and pages, folios) is the head of a preserved block.",
 		Consequences: []Consequence{
-			{Generations: []string{"K1a"}, Text: "kho_restore_folio() trusts page->private: an unpreserved page is restored with a garbage order"},
+			{Generations: []abi.Tag{"K1a"}, Text: "kho_restore_folio() trusts page->private: an unpreserved page is restored with a garbage order"},
 			{Where: "LUO/sessions.block", Generations: luo72, Text: "the session chain is walked through phys_to_virt before anything is checked: whatever the page holds is followed at early_initcall (seen: a general protection fault, then panic)", Outcome: OutcomeBootFault},
 			{Where: ".data", Generations: mfd72, Text: "kho_restore_page() finds no KHOP magic (WARN_ON_ONCE): RETRIEVE_FD fails with -EIO (seen) and leaks the folios it restored", Outcome: OutcomeRetrieveError},
 			{Where: ".files.block", Generations: luo72, Text: "the file chain is read at the first open: " + txtOpenEIO + " at best, a fault on garbage", Outcome: OutcomeOpenError},
@@ -270,7 +272,7 @@ var catalogue = []*Rule{
 	{ID: "LUO023", Name: "handler-unknown", Severity: SevError, Origin: OriginKernel, Generations: "all with files",
 		Check: "A memfd-family handler string is one some memfd generation registers.",
 		Consequences: []Consequence{
-			{Generations: append(append([]string{}, luo72...), mfd72...), Text: "\"No registered handler\" (-ENOENT) fails the whole file deserialization at the first open: " + txtOpenEIO + "; every session is unreachable", Outcome: OutcomeOpenError},
+			{Generations: append(append([]abi.Tag{}, luo72...), mfd72...), Text: "\"No registered handler\" (-ENOENT) fails the whole file deserialization at the first open: " + txtOpenEIO + "; every session is unreachable", Outcome: OutcomeOpenError},
 			{Text: "\"No registered handler for compatible\": -ENOENT, " + txtRetrieve}},
 		Source: srcFile + "; " + src72},
 	{ID: "LUO024", Name: "handler-not-analysed", Severity: SevInfo, Origin: OriginDeeper, Generations: "all with files",
@@ -322,7 +324,7 @@ var catalogue = []*Rule{
 	{ID: "MFD009", Name: "folio-hole", Severity: SevWarning, Origin: OriginFingerprint, Generations: "all memfd",
 		Check: "No folio record has pfn 0 (a hole the kernel skips; a real producer never writes one).",
 		Consequences: []Consequence{
-			{Generations: []string{"M0"}, Text: "with flags set the record is not a hole: the kernel restores PA 0 and fails"},
+			{Generations: []abi.Tag{"M0"}, Text: "with flags set the record is not a hole: the kernel restores PA 0 and fails"},
 			{Text: "the page-cache index stays empty: reads return zeroes"}},
 		Source: srcMemfd + " (step 5); §8.4"},
 	{ID: "MFD010", Name: "folio-flags", Severity: SevWarning, Origin: OriginKernel, Generations: "all memfd",

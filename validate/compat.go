@@ -54,7 +54,7 @@ func ParseTarget(s string) (Target, error) {
 		return t, fmt.Errorf("no target generation")
 	}
 	for _, tag := range strings.Split(s, "+") {
-		g, ok := abi.Lookup(tag)
+		g, ok := abi.Lookup(abi.Tag(tag))
 		if !ok {
 			return t, fmt.Errorf("unknown generation %q", tag)
 		}
@@ -117,13 +117,13 @@ func Compat(st *handover.State, t Target) *CompatReport {
 	r := &CompatReport{Schema: CompatSchema, Target: t.String(), Verdict: VerdictOK}
 	d := st.Detection
 	if t.KHO != "" {
-		r.add(compatKHO(st, d.KHO.Tag, t.KHO))
+		r.add(compatKHO(st, d.KHO.Tag, abi.Tag(t.KHO)))
 	}
 	if t.LUO != "" {
-		r.add(compatLUO(st, d.LUO.Tag, t.LUO))
+		r.add(compatLUO(st, d.LUO.Tag, abi.Tag(t.LUO)))
 	}
 	if t.Memfd != "" {
-		r.add(compatMemfd(st, d.Memfd.Tag, t.Memfd))
+		r.add(compatMemfd(st, d.Memfd.Tag, abi.Tag(t.Memfd)))
 	}
 	return r
 }
@@ -135,20 +135,20 @@ func (r *CompatReport) add(c ComponentVerdict) {
 	}
 }
 
-func compatibles(tag string) []string {
+func compatibles(tag abi.Tag) []string {
 	if g, ok := abi.Lookup(tag); ok {
 		return g.Compatibles
 	}
 	return nil
 }
 
-func compatKHO(st *handover.State, have, want string) ComponentVerdict {
-	c := ComponentVerdict{Component: "KHO", State: have, Target: want, Verdict: VerdictOK}
-	wantC := compatibles(want)
+func compatKHO(st *handover.State, have, want abi.Tag) ComponentVerdict {
+	c := ComponentVerdict{Component: "KHO", State: string(have), Target: string(want), Verdict: VerdictOK}
+	wantC := compatibles(abi.Tag(want))
 	// Chunk-list generations (K1a, K1b) share a compatible but not the
 	// bitmap size.
-	haveBitmap, _ := kho.V1BitmapSize(have)
-	wantBitmap, _ := kho.V1BitmapSize(want)
+	haveBitmap, _ := kho.V1BitmapSize(abi.Tag(have))
+	wantBitmap, _ := kho.V1BitmapSize(abi.Tag(want))
 	switch {
 	case have == want:
 		c.Reason = "same generation"
@@ -183,8 +183,8 @@ func first(s []string) string {
 	return s[0]
 }
 
-func compatLUO(st *handover.State, have, want string) ComponentVerdict {
-	c := ComponentVerdict{Component: "LUO", State: have, Target: want, Verdict: VerdictOK}
+func compatLUO(st *handover.State, have, want abi.Tag) ComponentVerdict {
+	c := ComponentVerdict{Component: "LUO", State: string(have), Target: string(want), Verdict: VerdictOK}
 	switch {
 	case have == "":
 		c.Reason = "the state has no LUO client: kho_retrieve_subtree(\"LUO\") gives -ENOENT, which is fine"
@@ -205,15 +205,15 @@ func compatLUO(st *handover.State, have, want string) ComponentVerdict {
 		}
 	default:
 		c.Verdict = VerdictReject
-		c.Reason = fmt.Sprintf("%s reads %s; the state is %s %s", want, describeLUO(want), have, describeLUO(have))
-		c.Consequence = rule("LUO001").ConsequenceFor(want)
+		c.Reason = fmt.Sprintf("%s reads %s; the state is %s %s", want, describeLUO(abi.Tag(want)), have, describeLUO(abi.Tag(have)))
+		c.Consequence = rule("LUO001").ConsequenceFor(abi.Tag(want))
 		c.Source = srcLUOCore
 	}
 	return c
 }
 
 // describeLUO names the identifying strings of a LUO generation.
-func describeLUO(tag string) string {
+func describeLUO(tag abi.Tag) string {
 	cs := compatibles(tag)
 	if len(cs) == 0 {
 		return "(a feature header, no strings)"
@@ -223,11 +223,11 @@ func describeLUO(tag string) string {
 
 // sealWord lists the memfd generations that share a compatible and tell
 // their seal words apart only by bits 8..63.
-var sealWord = []string{memfd.M2a, memfd.M2b}
+var sealWord = []abi.Tag{memfd.M2a, memfd.M2b}
 
-func compatMemfd(st *handover.State, have, want string) ComponentVerdict {
-	c := ComponentVerdict{Component: "memfd", State: have, Target: want, Verdict: VerdictOK}
-	hc, wc := first(compatibles(have)), first(compatibles(want))
+func compatMemfd(st *handover.State, have, want abi.Tag) ComponentVerdict {
+	c := ComponentVerdict{Component: "memfd", State: string(have), Target: string(want), Verdict: VerdictOK}
+	hc, wc := first(compatibles(abi.Tag(have))), first(compatibles(abi.Tag(want)))
 	switch {
 	case have == "":
 		c.Reason = "the state has no memfd payload"

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	"github.com/luoinspect/luoinspect/abi"
 )
 
 // Markdown renders the rule catalogue as docs/validation-rules.md.
@@ -37,7 +39,7 @@ func Markdown() []byte {
 		for _, c := range r.Consequences {
 			gens := "otherwise"
 			if len(c.Generations) > 0 {
-				gens = strings.Join(c.Generations, ", ")
+				gens = abi.JoinTags(c.Generations, ", ")
 			}
 			if len(r.Consequences) == 1 {
 				gens = "all"

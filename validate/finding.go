@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/phys"
 )
 
@@ -142,7 +143,7 @@ func (r *Report) add(id, gen, path string, addr uint64, off int64, format string
 	}
 	r.seen[key] = true
 	r.count(ru.Severity)
-	o := ru.consequence(gen, path).Outcome
+	o := ru.consequence(abi.Tag(gen), path).Outcome
 	if o == "" && ru.Severity == SevError {
 		o = OutcomeUnknown // an error, with no known consequence: never "accepted"
 	}
@@ -160,7 +161,7 @@ func (r *Report) add(id, gen, path string, addr uint64, off int64, format string
 		return
 	}
 	r.perRule[id]++
-	c := ru.consequence(gen, path)
+	c := ru.consequence(abi.Tag(gen), path)
 	r.Findings = append(r.Findings, Finding{Rule: ru.ID, Severity: ru.Severity, Generation: gen, Path: path,
 		Addr: addr, Offset: off, Message: fmt.Sprintf(format, args...), Consequence: c.Text, Outcome: c.Outcome, Source: ru.Source})
 }

@@ -59,7 +59,7 @@ func (f *fixture) bytesAt(addr, n uint64) []byte {
 
 // field returns a registry field of generation tag's struct.
 func (f *fixture) field(tag, st, name string) *abi.Field {
-	g, ok := abi.Lookup(tag)
+	g, ok := abi.Lookup(abi.Tag(tag))
 	if !ok {
 		f.t.Fatalf("no generation %s", tag)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/phys"
 )
@@ -117,7 +118,7 @@ func (v *validator) scratchOverlap(b phys.Block) {
 func (v *validator) clients() {
 	for _, c := range v.st.Clients {
 		path := kho.RootPath + "/" + c.Name
-		if c.Kind == "unknown" {
+		if c.Kind == handover.ClientUnknown {
 			v.add("KHO009", path, c.Addr, -1, "client %q is not decoded by this build", c.Name)
 		}
 		if c.Addr != 0 && c.Blob != nil {

@@ -101,7 +101,7 @@ func (v *validator) area(f *memfd.File, a *kho.VmallocArea) {
 		v.refs.structure(cpath, c.Addr, phys.PageSize)
 		if b, err := phys.Read(v.m, c.Addr, uint64(vmallocChunkS.Size), cpath); err == nil {
 			// Every phys[] slot from the terminator on is 0.
-			v.zeroBytesAs(f.Generation, cpath, c.Addr, b, uint64(vmallocChunkPhys.ElemOffset(len(c.Blocks))))
+			v.zeroBytesAs(string(f.Generation), cpath, c.Addr, b, uint64(vmallocChunkPhys.ElemOffset(len(c.Blocks))))
 		}
 	}
 	bs := a.Desc.BlockSize()
@@ -149,13 +149,13 @@ func (v *validator) stream(f *memfd.File, t *memfd.Table, done *uint64, total ui
 			if fo.PFN != 0 {
 				v.refs.folio(p, fo.Addr())
 				if b, ok := v.preservedHead(fo.Addr()); ok && b.Order > 0 && fo.Index&(1<<b.Order-1) != 0 {
-					v.r.add("MFD014", gen, p(), fo.Addr(), -1, "an order-%d folio at index %d: large folios sit at indexes aligned to their size (%d pages)",
+					v.r.add("MFD014", string(gen), p(), fo.Addr(), -1, "an order-%d folio at index %d: large folios sit at indexes aligned to their size (%d pages)",
 						b.Order, fo.Index, 1<<b.Order)
 				}
 			}
 			if pos > 0 && fo.Index <= prev && ascending {
 				ascending = false
-				v.r.add("FP003", gen, p(), NoAddr, -1, "index %d follows index %d", fo.Index, prev)
+				v.r.add("FP003", string(gen), p(), NoAddr, -1, "index %d follows index %d", fo.Index, prev)
 			}
 			prev = fo.Index
 			pos++
@@ -188,7 +188,7 @@ func (v *validator) duplicateIndexes(f *memfd.File, t *memfd.Table) {
 		for _, fo := range buf[:n] {
 			if fo.PFN != 0 {
 				if first, ok := seen[fo.Index]; ok {
-					v.r.add("MFD012", f.Generation, folioPath(f.Path, pos), NoAddr, -1, "index %d repeats folios[%d]", fo.Index, first)
+					v.r.add("MFD012", string(f.Generation), folioPath(f.Path, pos), NoAddr, -1, "index %d repeats folios[%d]", fo.Index, first)
 				} else {
 					seen[fo.Index] = pos
 				}

@@ -3,6 +3,7 @@ package validate
 import (
 	"errors"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/kho"
 	"github.com/luoinspect/luoinspect/luo"
 	"github.com/luoinspect/luoinspect/memfd"
@@ -83,11 +84,11 @@ func problemMessage(pe *phys.Error) string {
 
 // finding records a decode problem as the finding of its rule, for the
 // generation gen ("" to name it from the path).
-func (v *validator) finding(pe *phys.Error, gen string) {
+func (v *validator) finding(pe *phys.Error, gen abi.Tag) {
 	if gen == "" {
-		gen = v.gen(pe.Path)
+		gen = abi.Tag(v.gen(pe.Path))
 	}
-	v.r.add(ruleFor(pe), gen, pe.Path, pe.Addr, pe.Offset, "%s", problemMessage(pe))
+	v.r.add(ruleFor(pe), string(gen), pe.Path, pe.Addr, pe.Offset, "%s", problemMessage(pe))
 }
 
 // problems turns every problem the walk recorded into a finding.

@@ -3,6 +3,8 @@ package validate
 import (
 	"slices"
 	"strings"
+
+	"github.com/luoinspect/luoinspect/abi"
 )
 
 // Severity grades a finding.
@@ -59,7 +61,7 @@ type Consequence struct {
 	// Generations lists the abi tags this consequence applies to; empty
 	// means every generation the rule applies to that no other entry
 	// names.
-	Generations []string
+	Generations []abi.Tag
 	// Text describes the outcome in the receiving kernel.
 	Text string
 	// Outcome names it for programs; empty when no kernel of the
@@ -93,12 +95,12 @@ type Rule struct {
 }
 
 // ConsequenceFor returns the consequence of a failure in generation tag.
-func (r *Rule) ConsequenceFor(tag string) string { return r.consequence(tag, "").Text }
+func (r *Rule) ConsequenceFor(tag abi.Tag) string { return r.consequence(tag, "").Text }
 
 // consequence returns the entry for a finding of generation tag at path:
 // the first whose Where the path contains and whose Generations hold tag
 // (or are empty), else the first entry for tag, else the default.
-func (r *Rule) consequence(tag, path string) Consequence {
+func (r *Rule) consequence(tag abi.Tag, path string) Consequence {
 	for _, c := range r.Consequences {
 		if c.Where != "" && strings.Contains(path, c.Where) && (len(c.Generations) == 0 || slices.Contains(c.Generations, tag)) {
 			return c

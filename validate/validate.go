@@ -64,7 +64,7 @@ func newReport(opts Options) *Report {
 func Check(st *handover.State, m phys.Memory, opts Options) *Report {
 	r := newReport(opts)
 	d := st.Detection
-	r.Generations = Generations{KHO: d.KHO.Tag, LUO: d.LUO.Tag, Memfd: d.Memfd.Tag}
+	r.Generations = Generations{KHO: string(d.KHO.Tag), LUO: string(d.LUO.Tag), Memfd: string(d.Memfd.Tag)}
 	v := &validator{st: st, m: m, opts: opts, r: r}
 	v.refs = newRefs(v)
 	v.problems()
@@ -94,11 +94,11 @@ func (v *validator) gen(path string) string {
 	d := v.st.Detection
 	switch {
 	case strings.HasPrefix(path, "LUO") && strings.Contains(path, ".data"):
-		return d.Memfd.Tag
+		return string(d.Memfd.Tag)
 	case strings.HasPrefix(path, "LUO"):
-		return d.LUO.Tag
+		return string(d.LUO.Tag)
 	}
-	return d.KHO.Tag
+	return string(d.KHO.Tag)
 }
 
 // add records a finding, naming the generation from the path.

@@ -1,9 +1,10 @@
 package validate
 
 import (
-	"github.com/luoinspect/luoinspect/abi"
 	"reflect"
 	"testing"
+
+	"github.com/luoinspect/luoinspect/abi"
 
 	"github.com/luoinspect/luoinspect/handover"
 )

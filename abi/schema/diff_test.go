@@ -124,7 +124,7 @@ func TestIdenticalLayoutOnlyString(t *testing.T) {
 
 func TestSelfDiffIsClean(t *testing.T) {
 	for _, g := range abi.All() {
-		s := mustReg(t, g.Tag)
+		s := mustReg(t, g.Tag.String())
 		if r := Diff(s, s); len(r.Findings) != 0 {
 			t.Errorf("%s: self diff not clean:\n%s", g.Tag, dump(r))
 		}

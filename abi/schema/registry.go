@@ -15,7 +15,7 @@ func FromRegistry(spec string) (*Snapshot, error) {
 	var gens []*abi.Generation
 	for _, tag := range strings.Split(spec, "+") {
 		tag = strings.TrimSpace(tag)
-		g, ok := abi.Lookup(tag)
+		g, ok := abi.Lookup(abi.Tag(tag))
 		if !ok {
 			return nil, fmt.Errorf("unknown generation %q", tag)
 		}
@@ -27,7 +27,7 @@ func FromRegistry(spec string) (*Snapshot, error) {
 // IsRegistrySpec reports whether spec names registry generations.
 func IsRegistrySpec(spec string) bool {
 	for _, tag := range strings.Split(spec, "+") {
-		if _, ok := abi.Lookup(strings.TrimSpace(tag)); !ok {
+		if _, ok := abi.Lookup(abi.Tag(strings.TrimSpace(tag))); !ok {
 			return false
 		}
 	}
@@ -41,7 +41,7 @@ func FromGenerations(source string, gens ...*abi.Generation) (*Snapshot, error) 
 		return nil, fmt.Errorf("no generations")
 	}
 	b := NewBuilder(source, OriginRegistry, SectionCompatibles, SectionNodes, SectionStructs, SectionConstants, SectionRoots)
-	seen := map[abi.Component]string{}
+	seen := map[abi.Component]abi.Tag{}
 	for _, g := range gens {
 		if g.Component != abi.ComponentClient {
 			if prev, dup := seen[g.Component]; dup {
@@ -68,7 +68,7 @@ func compName(c abi.Component) string {
 
 func addGeneration(b *Builder, g *abi.Generation) {
 	c := b.comp(compName(g.Component))
-	c.Generations = append(c.Generations, g.Tag)
+	c.Generations = append(c.Generations, g.Tag.String())
 	for _, s := range g.Compatibles {
 		if !containsStr(c.Compatibles, s) {
 			c.Compatibles = append(c.Compatibles, s)

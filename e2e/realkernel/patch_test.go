@@ -41,7 +41,7 @@ func viewHandover(t *testing.T, core string, args [4]uint64) *handoverView {
 // field returns the offset of a registry struct member; nested members
 // are named "outer.inner".
 func field(tag, st string, names ...string) int {
-	s := abi.MustStruct(tag, st)
+	s := abi.MustStruct(abi.Tag(tag), st)
 	off := 0
 	for i, n := range names {
 		f := s.MustField(n)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/handover"
 	"github.com/luoinspect/luoinspect/inspect"
 	"github.com/luoinspect/luoinspect/internal/iostreams"
@@ -61,7 +62,7 @@ func (o *StateOptions) Register(c *cobra.Command) {
 // inspectOptions are the inspect options the state options give, with
 // reads stopping when ctx is done and warnings on ios.
 func (o *StateOptions) inspectOptions(ctx context.Context, ios *iostreams.IOStreams) (inspect.Options, error) {
-	opts := inspect.Options{KHO: o.KHO, LUO: o.LUO, Memfd: o.Memfd, KeepBrokenRoot: o.KeepBrokenRoot, MemoryOnly: o.MemoryOnly,
+	opts := inspect.Options{KHO: abi.Tag(o.KHO), LUO: abi.Tag(o.LUO), Memfd: abi.Tag(o.Memfd), KeepBrokenRoot: o.KeepBrokenRoot, MemoryOnly: o.MemoryOnly,
 		Context: ctx, Wrap: o.Wrap, Warn: WarnFunc(ios.ErrOut)}
 	if o.Root != "" {
 		var err error

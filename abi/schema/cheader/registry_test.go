@@ -13,7 +13,7 @@ import (
 // field tables in docs/abi/generations.md) and the registry generation each one
 // describes, with the structs that must be found.
 var fixtureSets = []struct {
-	gen     string
+	gen     abi.Tag
 	files   []string
 	structs []string
 }{
@@ -53,7 +53,7 @@ func parseFixtures(t *testing.T, files []string) *cheader.Result {
 // with the registry's layout of the same generation.
 func TestFixturesMatchRegistry(t *testing.T) {
 	for _, fs := range fixtureSets {
-		t.Run(fs.gen, func(t *testing.T) {
+		t.Run(string(fs.gen), func(t *testing.T) {
 			g, ok := abi.Lookup(fs.gen)
 			if !ok {
 				t.Fatalf("no generation %s", fs.gen)

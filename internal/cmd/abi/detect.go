@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
+	abilib "github.com/luoinspect/luoinspect/abi"
 	"github.com/luoinspect/luoinspect/internal/cmdutil"
 	"github.com/luoinspect/luoinspect/internal/iostreams"
 	"github.com/luoinspect/luoinspect/render"
@@ -78,7 +78,7 @@ func writeGenerations(w io.Writer, gens render.Generations) {
 		}
 		line := fmt.Sprintf("%-6s %s (%s", c.name, c.c.Tag, c.c.Confidence)
 		if len(c.c.Alternatives) > 0 {
-			line += "; reads the same as " + strings.Join(c.c.Alternatives, ", ")
+			line += "; reads the same as " + abilib.JoinTags(c.c.Alternatives, ", ")
 		}
 		fmt.Fprintln(w, line+")")
 		for _, e := range c.c.Evidence {

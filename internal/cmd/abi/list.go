@@ -54,7 +54,7 @@ func listRun(opts *ListOptions) error {
 	}
 	var rows []genRow
 	for _, g := range abilib.All() {
-		rows = append(rows, genRow{Tag: g.Tag, Component: g.Component.String(), Compatibles: nonNil(g.Compatibles),
+		rows = append(rows, genRow{Tag: string(g.Tag), Component: g.Component.String(), Compatibles: nonNil(g.Compatibles),
 			Status: g.Status.String(), Verified: g.Verified, Kernels: nonNil(g.Kernels), Summary: g.Summary})
 	}
 	if opts.Format != "table" {

@@ -23,7 +23,7 @@ func checkFlags(opts *HexdumpOptions) (*abi.Struct, error) {
 	case opts.Struct == "" || opts.Gen == "":
 		return nil, cmdutil.UsageErrorf("--struct NAME and --gen TAG go together")
 	}
-	g, ok := abi.Lookup(opts.Gen)
+	g, ok := abi.Lookup(abi.Tag(opts.Gen))
 	if !ok {
 		return nil, cmdutil.UsageErrorf("--gen %q is not a generation (see 'luoinspect abi list')", opts.Gen)
 	}
