@@ -115,7 +115,7 @@ rss() { # MiB, or n/a
 for n in $small $large; do
 	spec "$n" "$work/spec-$n.yaml"
 	log "encoding $n folios"
-	timed "encode-$n" "$li" encode "$work/spec-$n.yaml" --out "$work/state-$n"
+	timed "encode-$n" "$li" encode "$work/spec-$n.yaml" --out "$work/state-$n" --force
 done
 
 # pin runs a command on one core when taskset is there.
