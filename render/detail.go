@@ -169,7 +169,7 @@ func luoRecords(s *handover.State, m *State, mem phys.Memory, sink Sink) error {
 		if err := sink(sp, KindSession, &info); err != nil {
 			return err
 		}
-		parent := sp.Path()
+		parent := sp.String()
 		if err := chainRecords(mem, sn.Session.FileBlocks, fileEntry, sn.Session.Path+".files", parent, "file_blocks", KindFileBlock, sink); err != nil {
 			return err
 		}
@@ -218,5 +218,5 @@ func fileRecords(s *handover.State, mem phys.Memory, p Place, fs *handover.FileS
 	if fs.Memfd == nil {
 		return nil
 	}
-	return memfdRecords(s, mem, p.Path(), fs, sink)
+	return memfdRecords(s, mem, p.String(), fs, sink)
 }

@@ -18,7 +18,7 @@ func memfdRecords(s *handover.State, mem phys.Memory, file string, fs *handover.
 	if err := sink(p, KindMemfd, &info); err != nil {
 		return err
 	}
-	parent := p.Path()
+	parent := p.String()
 	if m.HasField("folios.first") && m.Folios.First != 0 {
 		area, _ := kho.ReadVmalloc(mem, m.Folios, m.Path+".folios")
 		for i, c := range area.Chunks {
@@ -88,10 +88,11 @@ func folioRecords(s *handover.State, mem phys.Memory, parent string, m *memfd.Fi
 			n++
 		}
 	}
-	if it.Err() != nil {
-		// The records could not all be read (a problem of the walk): what
-		// lies past them is unknown, not a hole.
-		return nil
+	if err := it.Err(); err != nil {
+		// What lies past the records read is unknown: not a hole, not
+		// lost, unresolved.
+		u := FoliosUnread{Read: Hex(n), Total: Hex(m.NrFolios), Error: err.Error()}
+		return sink(at(parent, "folios_unresolved"), KindFoliosUnread, &u)
 	}
 	return emitHole(m.Size/phys.PageSize + min(m.Size%phys.PageSize, 1))
 }

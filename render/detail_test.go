@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/luoinspect/luoinspect/handover"
@@ -180,7 +179,7 @@ func TestPlaceString(t *testing.T) {
 		at("", "luo"):                  "luo",
 		at("luo/sessions/#0", "memfd"): "luo/sessions/#0/memfd",
 	} {
-		if got := p.String(); got != want || !strings.HasPrefix(got, strings.Split(want, "/")[0]) {
+		if got := p.String(); got != want {
 			t.Errorf("%+v = %q, want %q", p, got, want)
 		}
 	}

@@ -84,6 +84,9 @@ func fullMemfd(s *handover.State, mem phys.Memory, fs *handover.FileState, f *Fi
 			mf.Folios = append(mf.Folios, r.clone())
 		case *Hole:
 			mf.Holes = append(mf.Holes, *r)
+		case *FoliosUnread:
+			u := *r
+			mf.FoliosUnresolved = &u
 		}
 		return nil
 	})

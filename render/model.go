@@ -214,6 +214,9 @@ type Memfd struct {
 	Chunks    []VmallocChunk `json:"chunks,omitempty" yaml:"chunks,omitempty"`
 	Folios    []Folio        `json:"folios,omitempty" yaml:"folios,omitempty"`
 	Holes     []Hole         `json:"holes,omitempty" yaml:"holes,omitempty"`
+	// FoliosUnresolved is set when the folio records could not all be
+	// read: Folios and Holes then cover only the records before it.
+	FoliosUnresolved *FoliosUnread `json:"folios_unresolved,omitempty" yaml:"folios_unresolved,omitempty"`
 }
 
 // MemfdInfo is a memfd descriptor's own record. Seals, Flags and

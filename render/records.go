@@ -40,10 +40,6 @@ func (p Place) append(b []byte) []byte {
 	return b
 }
 
-// Path returns the selector of the object the place names, for use as the
-// Parent of the records under it.
-func (p Place) Path() string { return p.String() }
-
 // Record kinds, the "record" member of every JSON Lines record.
 const (
 	KindState          = "state"
@@ -64,6 +60,7 @@ const (
 	KindVmallocChunk   = "vmalloc-chunk"
 	KindFolio          = "folio"
 	KindHole           = "hole"
+	KindFoliosUnread   = "folios-unresolved"
 	KindFLB            = "flb"
 	KindRegion         = "memblock-region"
 	KindKexecMeta      = "kexec-metadata"
@@ -187,6 +184,15 @@ func (f *Folio) clone() Folio {
 		c.Order = &order
 	}
 	return c
+}
+
+// FoliosUnread says that a memfd's folio records could not all be read:
+// the records after Read are unknown (neither folios nor holes).
+type FoliosUnread struct {
+	// Read counts the records read before the problem.
+	Read  Hex    `json:"read" yaml:"read"`
+	Total Hex    `json:"nr_folios" yaml:"nr_folios"`
+	Error string `json:"error" yaml:"error"`
 }
 
 // Hole is a run of page-cache indexes no folio record covers: they read

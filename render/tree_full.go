@@ -231,6 +231,10 @@ func (p printer) memfdDetail(n *node, f File) {
 				flush()
 				run.start(r)
 			}
+		case *FoliosUnread:
+			flush()
+			run.n = 0
+			n.add(p.paint(Warn, fmt.Sprintf("! folio records unresolved after %d of %d: %s", uint64(r.Read), uint64(r.Total), r.Error)))
 		case *Hole:
 			flush()
 			run.n = 0
